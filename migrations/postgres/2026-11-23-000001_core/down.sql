@@ -1,0 +1,9 @@
+DROP TABLE cooperative_groups;
+DROP TABLE union_memberships;
+DROP TABLE location_entries;
+DROP TABLE member_entries;
+DROP TABLE capital_entries;
+DROP TABLE organizations;
+DROP TABLE sectors;
+DROP TABLE districts;
+DROP TABLE provinces;

@@ -1,0 +1,4 @@
+DELETE FROM sectors;
+DELETE FROM districts;
+UPDATE provinces SET successor_id = NULL;
+DELETE FROM provinces;

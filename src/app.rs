@@ -1,0 +1,97 @@
+//! Assembles the application: routes, extractor settings, error pages, docs.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{Compress, Next};
+use actix_web::{web, App, HttpResponse};
+use utoipa::OpenApi;
+use utoipa_actix_web::{scope, AppExt, UtoipaApp};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::extract::{path_config, BodyLimit};
+use crate::openapi::ApiDoc;
+
+/// Settings of the HTTP layer.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpSettings {
+    /// Largest accepted JSON body, in bytes.
+    pub body_limit: usize,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings { body_limit: crate::extract::DEFAULT_BODY_LIMIT }
+    }
+}
+
+/// Every documented route; the OpenAPI document is collected from these registrations.
+pub fn registry() -> UtoipaApp<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .service(
+            scope::scope("/api/v1")
+                .configure(crate::reference::routes)
+                .configure(crate::cooperatives::routes)
+                .configure(crate::unions::all_routes)
+                .configure(crate::groups::routes),
+        )
+        .configure(crate::health::routes)
+}
+
+/// The application served to clients.
+pub fn app(
+    db: Db,
+    settings: HttpSettings,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, api) = registry().split_for_parts();
+    app.app_data(web::Data::new(db))
+        .app_data(BodyLimit(settings.body_limit))
+        .app_data(path_config())
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/api/openapi.json", api))
+        .service(web::redirect("/docs", "/docs/"))
+        .default_service(web::to(not_found))
+        .wrap(Compress::default())
+        .wrap(actix_web::middleware::from_fn(log_request))
+}
+
+async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound(format!("route {} {}", req.method(), req.path())))
+}
+
+/// One log line per request: method, path, status and latency.
+async fn log_request(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let path = req.path().to_owned();
+    let response = next.call(req).await?;
+    tracing::info!(
+        %method,
+        %path,
+        status = response.status().as_u16(),
+        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    Ok(response)
+}

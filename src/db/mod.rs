@@ -1,0 +1,48 @@
+//! Database access over SQLite (embedded default) and PostgreSQL (production).
+//!
+//! Queries are written once and compiled for each backend by [`on_backend!`]: the macro
+//! expands a block once per native connection type, so every query keeps the full feature
+//! set of its backend (RETURNING, upserts, backend-specific SQL) and a `match` is needed
+//! only where the SQL really differs. Diesel's `MultiConnection` derive was the other
+//! option; its shared backend type lacks upserts and raw typed SQL, which the statistics
+//! and search code need.
+
+mod pool;
+
+pub use pool::{Backend, Db, DbSettings};
+
+use diesel::pg::PgConnection;
+use diesel::sqlite::SqliteConnection;
+
+/// A checked-out connection to whichever backend the database URL named.
+pub enum Conn<'a> {
+    Sqlite(&'a mut SqliteConnection),
+    Pg(&'a mut PgConnection),
+}
+
+impl Conn<'_> {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Conn::Sqlite(_) => Backend::Sqlite,
+            Conn::Pg(_) => Backend::Postgres,
+        }
+    }
+}
+
+/// Runs `$body` with `$c` bound to the native connection (`&mut SqliteConnection` or
+/// `&mut PgConnection`); the body is compiled once per backend.
+#[macro_export]
+macro_rules! on_backend {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::db::Conn::Sqlite(inner) => {
+                let $c: &mut ::diesel::sqlite::SqliteConnection = &mut **inner;
+                $body
+            }
+            $crate::db::Conn::Pg(inner) => {
+                let $c: &mut ::diesel::pg::PgConnection = &mut **inner;
+                $body
+            }
+        }
+    };
+}

@@ -1,0 +1,204 @@
+//! The one error type of the API, mapped to RFC 9457 `application/problem+json` here and
+//! nowhere else.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One thing wrong with the input, and where.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct FieldError {
+    /// Where the problem is: a body field path (`district_id`, `members[2].name`),
+    /// a query parameter, a path parameter or a header name.
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> FieldError {
+        FieldError { field: field.into(), message: message.into() }
+    }
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI reference naming the problem type.
+    #[serde(rename = "type")]
+    #[schema(example = "/problems/validation")]
+    pub problem_type: String,
+    /// Short, human-readable summary of the problem type.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// Human-readable explanation of this occurrence.
+    pub detail: String,
+    /// The fields at fault, when the problem is with the input.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request could not be read: malformed JSON, a bad query string or header.
+    #[error("{detail}")]
+    BadRequest { detail: String, errors: Vec<FieldError> },
+    /// The request was read but its content breaks the rules.
+    #[error("the request has invalid fields")]
+    Validation(Vec<FieldError>),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{detail}")]
+    Conflict { detail: String, errors: Vec<FieldError> },
+    #[error("{0}")]
+    PreconditionFailed(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("{0}")]
+    NotAcceptable(String),
+    /// The database is busy or unreachable right now; the client may retry.
+    #[error("{0}")]
+    Unavailable(String),
+    /// A real server fault; the detail is logged, never sent.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn bad_request(field: &str, message: impl Into<String>) -> ApiError {
+        let message = message.into();
+        ApiError::BadRequest {
+            detail: format!("{field}: {message}"),
+            errors: vec![FieldError::new(field, message)],
+        }
+    }
+
+    pub fn invalid(field: &str, message: impl Into<String>) -> ApiError {
+        ApiError::Validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn conflict(field: &str, message: impl Into<String>) -> ApiError {
+        let message = message.into();
+        ApiError::Conflict { detail: message.clone(), errors: vec![FieldError::new(field, message)] }
+    }
+
+    fn kind(&self) -> (&'static str, &'static str) {
+        match self {
+            ApiError::BadRequest { .. } => ("bad-request", "Malformed request"),
+            ApiError::Validation(_) => ("validation", "Invalid input"),
+            ApiError::NotFound(_) => ("not-found", "Not found"),
+            ApiError::Conflict { .. } => ("conflict", "Conflict with the current state"),
+            ApiError::PreconditionFailed(_) => ("precondition-failed", "Precondition failed"),
+            ApiError::PayloadTooLarge(_) => ("payload-too-large", "Request body too large"),
+            ApiError::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
+            ApiError::NotAcceptable(_) => ("not-acceptable", "Not acceptable"),
+            ApiError::Unavailable(_) => ("unavailable", "Service temporarily unavailable"),
+            ApiError::Internal(_) => ("internal", "Internal server error"),
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let (slug, title) = self.kind();
+        let (detail, errors) = match self {
+            ApiError::BadRequest { detail, errors } | ApiError::Conflict { detail, errors } => {
+                (detail.clone(), errors.clone())
+            }
+            ApiError::Validation(errors) => {
+                let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+                (format!("invalid fields: {}", fields.join(", ")), errors.clone())
+            }
+            ApiError::Internal(_) => ("the server failed to handle the request".into(), vec![]),
+            other => (other.to_string(), vec![]),
+        };
+        Problem {
+            problem_type: format!("/problems/{slug}"),
+            title: title.into(),
+            status: self.status_code().as_u16(),
+            detail,
+            errors,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(cause) = self {
+            tracing::error!(%cause, "request failed");
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response.content_type("application/problem+json");
+        if matches!(self, ApiError::Unavailable(_)) {
+            response.insert_header((header::RETRY_AFTER, "1"));
+        }
+        response.json(self.problem())
+    }
+}
+
+impl From<DieselError> for ApiError {
+    fn from(e: DieselError) -> ApiError {
+        match e {
+            DieselError::NotFound => ApiError::NotFound("the requested record".into()),
+            DieselError::DatabaseError(kind, info) => {
+                let message = info.message().to_owned();
+                match kind {
+                    DatabaseErrorKind::UniqueViolation => ApiError::Conflict {
+                        detail: "a record with the same unique value exists".into(),
+                        errors: vec![],
+                    },
+                    DatabaseErrorKind::ForeignKeyViolation => ApiError::Validation(vec![FieldError::new(
+                        "body",
+                        "refers to a record that does not exist",
+                    )]),
+                    DatabaseErrorKind::CheckViolation | DatabaseErrorKind::NotNullViolation => {
+                        ApiError::Validation(vec![FieldError::new("body", "breaks a rule of the register")])
+                    }
+                    DatabaseErrorKind::SerializationFailure => {
+                        ApiError::Unavailable("concurrent update, retry".into())
+                    }
+                    DatabaseErrorKind::ClosedConnection => {
+                        ApiError::Unavailable("database connection lost".into())
+                    }
+                    _ if is_busy(&message) => ApiError::Unavailable("database is busy".into()),
+                    _ => ApiError::Internal(format!("database error: {message}")),
+                }
+            }
+            other => ApiError::Internal(format!("database error: {other}")),
+        }
+    }
+}
+
+fn is_busy(message: &str) -> bool {
+    message.contains("database is locked") || message.contains("database is busy")
+}
+
+impl From<diesel::r2d2::PoolError> for ApiError {
+    fn from(e: diesel::r2d2::PoolError) -> ApiError {
+        ApiError::Unavailable(format!("no database connection available: {e}"))
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(_: actix_web::error::BlockingError) -> ApiError {
+        ApiError::Internal("blocking task failed".into())
+    }
+}

@@ -1,0 +1,163 @@
+use actix_web::http::header;
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+
+use super::input::{GroupListQuery, GroupPatch, GroupStatusChange, NewGroup};
+use super::store;
+use super::views::GroupView;
+use crate::db::Db;
+use crate::error::{ApiError, Problem};
+use crate::extract::{Json, Query};
+use crate::http::{conditional_json, etag, expected_version, page_response, Page};
+
+const ETAG_KIND: &str = "group";
+
+async fn load_view(db: &Db, id: i64) -> Result<GroupView, ApiError> {
+    Ok(db.read(move |c| store::find(c, id)).await?.into())
+}
+
+fn record_response(builder: &mut actix_web::HttpResponseBuilder, view: &GroupView) -> HttpResponse {
+    builder.insert_header((header::ETAG, etag(ETAG_KIND, view.id, view.version))).json(view)
+}
+
+/// List cooperative groups: filter, search, sort, page.
+#[utoipa::path(
+    tag = "cooperative-groups",
+    params(GroupListQuery),
+    responses(
+        (status = 200, description = "One page; `Link: rel=\"next\"` points at the next", body = Page<GroupView>),
+        (status = 400, description = "Bad query parameter or cursor", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/cooperative-groups")]
+pub async fn list_groups(
+    db: web::Data<Db>,
+    req: HttpRequest,
+    query: Query<GroupListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let filter = query.0;
+    let page = db.read(move |c| store::list(c, &filter)).await?;
+    let page = Page {
+        items: page.items.into_iter().map(GroupView::from).collect::<Vec<_>>(),
+        next_cursor: page.next_cursor,
+    };
+    Ok(page_response(&req, &page))
+}
+
+/// Register a cooperative group.
+#[utoipa::path(
+    tag = "cooperative-groups",
+    request_body = NewGroup,
+    responses(
+        (status = 201, description = "Registered; `Location` names the new record", body = GroupView,
+         headers(("Location" = String, description = "URL of the new record"), ("ETag" = String))),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/cooperative-groups")]
+pub async fn create_group(
+    db: web::Data<Db>,
+    req: HttpRequest,
+    body: Json<NewGroup>,
+) -> Result<HttpResponse, ApiError> {
+    let input = body.0;
+    let id = db.write(move |c| store::create(c, input)).await?;
+    let view = load_view(&db, id).await?;
+    let location = format!("{}/{}", req.path().trim_end_matches('/'), id);
+    Ok(record_response(HttpResponse::Created().insert_header((header::LOCATION, location)), &view))
+}
+
+/// Read one cooperative group.
+#[utoipa::path(
+    tag = "cooperative-groups",
+    params(("id" = i64, Path, description = "Record id")),
+    responses(
+        (status = 200, description = "The record", body = GroupView, headers(("ETag" = String))),
+        (status = 304, description = "Unchanged since the ETag in `If-None-Match`"),
+        (status = 400, description = "Bad id", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/cooperative-groups/{id}")]
+pub async fn get_group(
+    db: web::Data<Db>,
+    req: HttpRequest,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let view = load_view(&db, id.into_inner()).await?;
+    Ok(conditional_json(&req, &etag(ETAG_KIND, view.id, view.version), &view))
+}
+
+/// Change some fields of a cooperative group.
+#[utoipa::path(
+    tag = "cooperative-groups",
+    params(("id" = i64, Path, description = "Record id"),
+           ("If-Match" = Option<String>, Header, description = "ETag of the version the change is based on")),
+    request_body = GroupPatch,
+    responses(
+        (status = 200, description = "The changed record", body = GroupView, headers(("ETag" = String))),
+        (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Conflicts with the record's state", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The record changed since the ETag in `If-Match`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/cooperative-groups/{id}")]
+pub async fn update_group(
+    db: web::Data<Db>,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: Json<GroupPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let expected = expected_version(&req)?;
+    let patch = body.0;
+    db.write(move |c| store::update(c, id, patch, expected)).await?;
+    let view = load_view(&db, id).await?;
+    Ok(record_response(&mut HttpResponse::Ok(), &view))
+}
+
+/// Suspend, reactivate or dissolve a cooperative group.
+#[utoipa::path(
+    tag = "cooperative-groups",
+    params(("id" = i64, Path, description = "Record id"),
+           ("If-Match" = Option<String>, Header, description = "ETag of the version the change is based on")),
+    request_body = GroupStatusChange,
+    responses(
+        (status = 200, description = "The changed record", body = GroupView, headers(("ETag" = String))),
+        (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already dissolved", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The record changed since the ETag in `If-Match`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/cooperative-groups/{id}/status")]
+pub async fn change_group_status(
+    db: web::Data<Db>,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: Json<GroupStatusChange>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let expected = expected_version(&req)?;
+    let change = body.0;
+    db.write(move |c| store::change_status(c, id, change, expected)).await?;
+    let view = load_view(&db, id).await?;
+    Ok(record_response(&mut HttpResponse::Ok(), &view))
+}
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_groups)
+        .service(create_group)
+        .service(get_group)
+        .service(update_group)
+        .service(change_group_status);
+}

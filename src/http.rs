@@ -1,0 +1,114 @@
+//! HTTP helpers shared by the resources: entity tags, conditional requests, pagination.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::{de::DeserializeOwned, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::ApiError;
+
+/// Strong entity tag of a versioned record.
+pub fn etag(kind: &str, id: i64, version: i32) -> String {
+    format!("\"{kind}-{id}-v{version}\"")
+}
+
+/// The version a conditional update expects, read from `If-Match` when it names one of
+/// our tags; the write then succeeds only if that version is still current.
+pub fn expected_version(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
+    let Some(value) = req.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let value =
+        value.to_str().map_err(|_| ApiError::bad_request("If-Match", "is not a valid header value"))?.trim();
+    if value == "*" {
+        return Ok(None);
+    }
+    let version = value
+        .trim_start_matches("W/")
+        .trim_matches('"')
+        .rsplit_once("-v")
+        .and_then(|(_, v)| v.parse::<i32>().ok());
+    match version {
+        Some(v) => Ok(Some(v)),
+        None => {
+            Err(ApiError::PreconditionFailed(format!("If-Match {value} names no version of this record")))
+        }
+    }
+}
+
+/// True when the client's `If-None-Match` already names `tag`.
+pub fn not_modified(req: &HttpRequest, tag: &str) -> bool {
+    req.headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == "*" || t.trim().trim_start_matches("W/") == tag))
+}
+
+/// 200 with the body and its ETag, or 304 when the client has it already.
+pub fn conditional_json<T: Serialize>(req: &HttpRequest, tag: &str, body: &T) -> HttpResponse {
+    if not_modified(req, tag) {
+        return HttpResponse::NotModified().insert_header((header::ETAG, tag)).finish();
+    }
+    HttpResponse::Ok().insert_header((header::ETAG, tag)).json(body)
+}
+
+/// A page of results and the cursor of the next one.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Opaque cursor of the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// Encodes a keyset position as an opaque, URL-safe cursor.
+pub fn encode_cursor<T: Serialize>(position: &T) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(position).expect("cursor serializes"))
+}
+
+/// Decodes a cursor made by [`encode_cursor`]; anything else is a 400 on `cursor`.
+pub fn decode_cursor<T: DeserializeOwned>(cursor: &str) -> Result<T, ApiError> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .ok_or_else(|| ApiError::bad_request("cursor", "is not a cursor this API issued"))
+}
+
+/// 200 with a page; a `Link: <…>; rel="next"` header points at the next page.
+pub fn page_response<T: Serialize>(req: &HttpRequest, page: &Page<T>) -> HttpResponse {
+    let mut response = HttpResponse::Ok();
+    if let Some(cursor) = &page.next_cursor {
+        let query: Vec<(String, String)> = form_urlencoded::parse(req.query_string().as_bytes())
+            .filter(|(k, _)| k != "cursor")
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .chain([("cursor".to_owned(), cursor.clone())])
+            .collect();
+        let query = form_urlencoded::Serializer::new(String::new()).extend_pairs(query).finish();
+        let link = format!("<{}?{}>; rel=\"next\"", req.path(), query);
+        if let Ok(v) = HeaderValue::from_str(&link) {
+            response.insert_header((header::LINK, v));
+        }
+    }
+    response.json(page)
+}
+
+/// Keyset pagination: orders by (column, id) and continues after the position `$after`
+/// (an `Option<(value, id)>`), so page 10,000 costs what page 1 does.
+#[macro_export]
+macro_rules! keyset {
+    ($query:ident, $column:expr, $id:expr, $after:expr, asc) => {{
+        if let Some((value, id)) = $after {
+            $query = $query.filter($column.gt(value.clone()).or($column.eq(value).and($id.gt(id))));
+        }
+        $query.order(($column.asc(), $id.asc()))
+    }};
+    ($query:ident, $column:expr, $id:expr, $after:expr, desc) => {{
+        if let Some((value, id)) = $after {
+            $query = $query.filter($column.lt(value.clone()).or($column.eq(value).and($id.lt(id))));
+        }
+        $query.order(($column.desc(), $id.desc()))
+    }};
+}

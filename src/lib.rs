@@ -1,0 +1,18 @@
+//! coop-registry: the register of Vietnam's cooperative sector as a REST API.
+
+pub mod app;
+pub mod cooperatives;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod extract;
+pub mod groups;
+pub mod health;
+pub mod http;
+pub mod openapi;
+pub mod organizations;
+pub mod reference;
+pub mod schema;
+pub mod text;
+pub mod unions;

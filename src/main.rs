@@ -1,0 +1,134 @@
+//! The `coop-registry` command: serve the API, migrate, seed demo data, print OpenAPI.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use actix_web::HttpServer;
+use clap::{Parser, Subcommand};
+use coop_registry::app::{app, HttpSettings};
+use coop_registry::db::{Db, DbSettings};
+use coop_registry::{demo, openapi};
+
+/// The register of Vietnam's cooperative sector, served as a REST API.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Cli {
+    /// Database: a SQLite file path (or sqlite://path), or a postgres:// URL.
+    #[arg(long, env = "DATABASE_URL", default_value = "coop-registry.db", global = true)]
+    database_url: String,
+    /// Database connections in the pool (SQLite: readers; one more connection writes).
+    #[arg(long, env = "DB_POOL_SIZE", default_value_t = 8, global = true)]
+    db_pool_size: u32,
+    /// How long a request waits for a database connection or lock, in milliseconds.
+    #[arg(long, env = "DB_TIMEOUT_MS", default_value_t = 5000, global = true)]
+    db_timeout_ms: u64,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the HTTP API (applies pending migrations first).
+    Serve {
+        /// Address and port to listen on.
+        #[arg(long, env = "BIND", default_value = "127.0.0.1:8080")]
+        bind: String,
+        /// Fill an empty database with the demo registry before serving.
+        #[arg(long, env = "DEMO")]
+        demo: bool,
+        /// HTTP worker threads (default: one per core).
+        #[arg(long, env = "WORKERS")]
+        workers: Option<usize>,
+        /// Largest accepted JSON body, in bytes.
+        #[arg(long, env = "BODY_LIMIT", default_value_t = 64 * 1024)]
+        body_limit: usize,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load the demo registry into an empty database.
+    SeedDemo,
+    /// Print the OpenAPI document (or write it to a file).
+    Openapi {
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    let settings = DbSettings {
+        url: cli.database_url.clone(),
+        pool_size: cli.db_pool_size,
+        acquire_timeout: Duration::from_millis(cli.db_timeout_ms),
+    };
+    match cli.command {
+        Command::Openapi { output } => {
+            let json = openapi::document_json();
+            match output {
+                Some(path) => std::fs::write(&path, json).map_err(|e| format!("{}: {e}", path.display())),
+                None => {
+                    print!("{json}");
+                    Ok(())
+                }
+            }
+        }
+        Command::Migrate => {
+            Db::connect(&settings)?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::SeedDemo => {
+            let db = Db::connect(&settings)?;
+            seed(&db)
+        }
+        Command::Serve { bind, demo, workers, body_limit } => {
+            let db = Db::connect(&settings)?;
+            if demo {
+                seed(&db)?;
+            }
+            serve(db, &bind, workers, HttpSettings { body_limit })
+        }
+    }
+}
+
+fn seed(db: &Db) -> Result<(), String> {
+    match demo::load(db) {
+        Ok(true) => tracing::info!("demo registry loaded"),
+        Ok(false) => tracing::info!("the register holds records already; demo data not loaded"),
+        Err(e) => return Err(format!("loading the demo registry failed: {e}")),
+    }
+    Ok(())
+}
+
+#[actix_web::main]
+async fn serve(db: Db, bind: &str, workers: Option<usize>, http: HttpSettings) -> Result<(), String> {
+    tracing::info!(%bind, backend = ?db.backend(), "serving; docs at /docs/");
+    let mut server = HttpServer::new(move || app(db.clone(), http));
+    if let Some(n) = workers {
+        server = server.workers(n);
+    }
+    server
+        .bind(bind)
+        .map_err(|e| format!("cannot listen on {bind}: {e}"))?
+        .run()
+        .await
+        .map_err(|e| e.to_string())
+}

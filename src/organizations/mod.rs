@@ -1,0 +1,12 @@
+//! Cooperatives and cooperative unions: the records of the register. They share their
+//! core fields, histories and rules, so this module serves both; `cooperatives` and
+//! `unions` instantiate its routes.
+
+pub mod input;
+pub mod model;
+pub mod queries;
+mod routes;
+pub mod store;
+pub mod views;
+
+pub use views::OrganizationView;

@@ -1,0 +1,156 @@
+//! Reads of cooperatives and unions: one record, filtered and searched pages.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::input::{ListQuery, SortKey, DEFAULT_LIMIT};
+use super::views::OrganizationRow;
+use crate::db::Conn;
+use crate::domain::OrgKind;
+use crate::error::ApiError;
+use crate::http::{decode_cursor, encode_cursor, Page};
+use crate::reference::{self, District, Province, Sector};
+use crate::schema::{districts, organizations, provinces, sectors};
+use crate::text::{fold, like_escape};
+use crate::{keyset, on_backend};
+
+use super::model::Organization;
+
+/// The organizations joined with the reference rows of their views.
+macro_rules! organization_rows {
+    () => {
+        organizations::table
+            .inner_join(sectors::table)
+            .inner_join(provinces::table)
+            .left_join(districts::table)
+            .select((
+                Organization::as_select(),
+                Sector::as_select(),
+                Province::as_select(),
+                Option::<District>::as_select(),
+            ))
+    };
+}
+
+pub fn find(conn: &mut Conn, kind: OrgKind, id: i64) -> Result<OrganizationRow, ApiError> {
+    on_backend!(conn, c => organization_rows!()
+        .filter(organizations::id.eq(id))
+        .filter(organizations::kind.eq(kind.as_str()))
+        .first(c)
+        .optional())?
+    .ok_or_else(|| ApiError::NotFound(format!("{} {id}", kind.noun())))
+}
+
+/// The plain row, for writes.
+pub fn find_plain(conn: &mut Conn, kind: OrgKind, id: i64) -> Result<Organization, ApiError> {
+    on_backend!(conn, c => organizations::table
+        .filter(organizations::id.eq(id))
+        .filter(organizations::kind.eq(kind.as_str()))
+        .select(Organization::as_select())
+        .first(c)
+        .optional())?
+    .ok_or_else(|| ApiError::NotFound(format!("{} {id}", kind.noun())))
+}
+
+/// Where a page ended: the sort it was made with, the last sort value and id.
+#[derive(Debug, Serialize, Deserialize)]
+struct Cursor {
+    sort: SortKey,
+    value: String,
+    id: i64,
+}
+
+fn sort_value(o: &Organization, sort: SortKey) -> String {
+    match sort {
+        SortKey::Name | SortKey::NameDesc => fold(&o.name),
+        SortKey::RegistrationDate | SortKey::RegistrationDateDesc => o.registration_date.to_string(),
+        SortKey::RegistrationNumber | SortKey::RegistrationNumberDesc => o.registration_number.clone(),
+    }
+}
+
+pub fn list(conn: &mut Conn, kind: OrgKind, filter: &ListQuery) -> Result<Page<OrganizationRow>, ApiError> {
+    let sort = filter.sort.unwrap_or_default();
+    let after: Option<Cursor> = filter.cursor.as_deref().map(decode_cursor).transpose()?;
+    if after.as_ref().is_some_and(|c| c.sort != sort) {
+        return Err(ApiError::bad_request("cursor", "was issued for another sort order"));
+    }
+    let after_date = match (&after, sort) {
+        (Some(c), SortKey::RegistrationDate | SortKey::RegistrationDateDesc) => Some((
+            c.value
+                .parse::<NaiveDate>()
+                .map_err(|_| ApiError::bad_request("cursor", "is not a cursor this API issued"))?,
+            c.id,
+        )),
+        _ => None,
+    };
+    let after_text = after.as_ref().map(|c| (c.value.clone(), c.id));
+
+    let provinces_in = match filter.province {
+        Some(p) => Some(reference::province_and_predecessors(conn, p)?),
+        None => None,
+    };
+    let sector_id = match &filter.sector {
+        Some(code) => Some(
+            reference::sector_by_code(conn, code, "sector")
+                .map_err(|_| ApiError::bad_request("sector", format!("unknown sector code '{code}'")))?
+                .id,
+        ),
+        None => None,
+    };
+    let limit = filter.limit.unwrap_or(DEFAULT_LIMIT);
+    let words: Vec<String> = filter
+        .q
+        .as_deref()
+        .map(|q| {
+            fold(q).split(' ').filter(|w| !w.is_empty()).map(|w| format!("%{}%", like_escape(w))).collect()
+        })
+        .unwrap_or_default();
+
+    let mut rows: Vec<OrganizationRow> = on_backend!(conn, c => {
+        let mut query = organization_rows!()
+            .filter(organizations::kind.eq(kind.as_str()))
+            .into_boxed();
+        if let Some(ids) = &provinces_in {
+            query = query.filter(organizations::province_id.eq_any(ids.clone()));
+        }
+        if let Some(d) = filter.district {
+            query = query.filter(organizations::district_id.eq(d));
+        }
+        if let Some(s) = sector_id {
+            query = query.filter(organizations::sector_id.eq(s));
+        }
+        if let Some(g) = filter.sector_group {
+            query = query.filter(sectors::sector_group.eq(g.as_str()));
+        }
+        if let Some(s) = filter.status {
+            query = query.filter(organizations::status.eq(s.as_str()));
+        }
+        if let Some(d) = filter.registered_from {
+            query = query.filter(organizations::registration_date.ge(d));
+        }
+        if let Some(d) = filter.registered_to {
+            query = query.filter(organizations::registration_date.le(d));
+        }
+        for pattern in &words {
+            query = query.filter(organizations::search_text.like(pattern.clone()).escape('\\'));
+        }
+        let query = match sort {
+            SortKey::Name => keyset!(query, organizations::name_key, organizations::id, after_text.clone(), asc),
+            SortKey::NameDesc => keyset!(query, organizations::name_key, organizations::id, after_text.clone(), desc),
+            SortKey::RegistrationNumber => keyset!(query, organizations::registration_number, organizations::id, after_text.clone(), asc),
+            SortKey::RegistrationNumberDesc => keyset!(query, organizations::registration_number, organizations::id, after_text.clone(), desc),
+            SortKey::RegistrationDate => keyset!(query, organizations::registration_date, organizations::id, after_date, asc),
+            SortKey::RegistrationDateDesc => keyset!(query, organizations::registration_date, organizations::id, after_date, desc),
+        };
+        query.limit(limit + 1).load(c)
+    })?;
+
+    let next_cursor = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|(o, ..)| encode_cursor(&Cursor { sort, value: sort_value(o, sort), id: o.id }))
+    } else {
+        None
+    };
+    Ok(Page { items: rows, next_cursor })
+}

@@ -1,0 +1,447 @@
+//! Writes to cooperatives and unions. Every change of the register goes through here, in
+//! the caller's transaction, and bumps the record's version.
+
+use chrono::{NaiveDate, NaiveDateTime, SubsecRound, Utc};
+use diesel::prelude::*;
+
+use super::input::{self, NewOrganization, OrganizationPatch, StatusChange};
+use super::model::{
+    CapitalEntry, LocationEntry, MemberEntry, NewCapitalEntry, NewMemberEntry, NewOrganizationRow,
+    Organization, OrganizationChanges,
+};
+use super::queries::find_plain;
+use crate::db::Conn;
+use crate::domain::{self, OrgKind, Status};
+use crate::error::{ApiError, FieldError};
+use crate::on_backend;
+use crate::reference;
+use crate::schema::{capital_entries, location_entries, member_entries, organizations, union_memberships};
+use crate::text::{clean, fold};
+
+/// The time a change is recorded at, at the precision both backends store.
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+fn clean_opt(s: Option<String>) -> Option<String> {
+    s.map(|s| clean(&s)).filter(|s| !s.is_empty())
+}
+
+/// What search looks at: every name of the unit and its registration number.
+fn search_text(name: &str, name_en: Option<&str>, abbreviation: Option<&str>, number: &str) -> String {
+    [Some(name), name_en, abbreviation, Some(number)]
+        .into_iter()
+        .flatten()
+        .map(fold)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn fail_if_any(errors: Vec<FieldError>) -> Result<(), ApiError> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+/// 412 when the client's `If-Match` names an older version.
+fn check_version(current: &Organization, expected: Option<i32>) -> Result<(), ApiError> {
+    match expected {
+        Some(v) if v != current.version => Err(ApiError::PreconditionFailed(format!(
+            "the record is at version {}, not {v}",
+            current.version
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Applies `changes` if the record is still at the version read, and bumps the version;
+/// a concurrent writer that got there first makes this a 412.
+fn save(conn: &mut Conn, current: &Organization, mut changes: OrganizationChanges) -> Result<(), ApiError> {
+    changes.version = Some(current.version + 1);
+    changes.updated_at = Some(now());
+    let target = organizations::table
+        .filter(organizations::id.eq(current.id))
+        .filter(organizations::version.eq(current.version));
+    let updated = on_backend!(conn, c => diesel::update(target).set(&changes).execute(c))?;
+    if updated == 1 {
+        Ok(())
+    } else {
+        Err(ApiError::PreconditionFailed("the record was changed concurrently; read it again".into()))
+    }
+}
+
+pub fn create(conn: &mut Conn, kind: OrgKind, input: NewOrganization) -> Result<i64, ApiError> {
+    fail_if_any(input.cross_field_errors())?;
+    let sector = reference::sector_by_code(conn, &input.sector, "sector")?;
+    reference::check_location(conn, input.province_id, input.district_id, input.registration_date)?;
+    let number = input.registration_number.trim().to_owned();
+    let taken =
+        organizations::table.filter(organizations::registration_number.eq(&number)).select(organizations::id);
+    if on_backend!(conn, c => taken.first::<i64>(c).optional())?.is_some() {
+        return Err(ApiError::conflict(
+            "registration_number",
+            format!("registration number {number} is already in the register"),
+        ));
+    }
+    let at = now();
+    let name = clean(&input.name);
+    let name_en = clean_opt(input.name_en);
+    let abbreviation = clean_opt(input.abbreviation);
+    let address = clean(&input.address);
+    let row = NewOrganizationRow {
+        kind: kind.as_str().into(),
+        name_key: fold(&name),
+        search_text: search_text(&name, name_en.as_deref(), abbreviation.as_deref(), &number),
+        registration_number: number,
+        name,
+        name_en,
+        abbreviation,
+        sector_id: sector.id,
+        province_id: input.province_id,
+        district_id: input.district_id,
+        address: address.clone(),
+        legal_representative: clean(&input.legal_representative),
+        phone: clean_opt(input.phone),
+        email: clean_opt(input.email),
+        registration_date: input.registration_date,
+        status: Status::Active.as_str().into(),
+        dissolution_date: None,
+        charter_capital: input.charter_capital,
+        member_count: input.member_count,
+        alliance_admission_date: input.alliance_admission_date,
+        alliance_batch: clean_opt(input.alliance_batch),
+        created_at: at,
+        updated_at: at,
+        version: 1,
+    };
+    let id: i64 = on_backend!(conn, c => diesel::insert_into(organizations::table)
+        .values(&row)
+        .returning(organizations::id)
+        .get_result(c))?;
+    let day = input.registration_date;
+    let capital = NewCapitalEntry {
+        organization_id: id,
+        effective_date: day,
+        charter_capital: row.charter_capital,
+        note: None,
+        recorded_at: at,
+    };
+    let members = NewMemberEntry {
+        organization_id: id,
+        effective_date: day,
+        member_count: row.member_count,
+        note: None,
+        recorded_at: at,
+    };
+    let location = LocationEntry {
+        id: 0,
+        organization_id: id,
+        effective_date: day,
+        province_id: row.province_id,
+        district_id: row.district_id,
+        address,
+        recorded_at: at,
+    };
+    on_backend!(conn, c => {
+        diesel::insert_into(capital_entries::table).values(&capital).execute(c)?;
+        diesel::insert_into(member_entries::table).values(&members).execute(c)?;
+        diesel::insert_into(location_entries::table).values(&location).execute(c)
+    })?;
+    Ok(id)
+}
+
+pub fn update(
+    conn: &mut Conn,
+    kind: OrgKind,
+    id: i64,
+    patch: OrganizationPatch,
+    expected: Option<i32>,
+) -> Result<(), ApiError> {
+    let current = find_plain(conn, kind, id)?;
+    check_version(&current, expected)?;
+    let mut changes = OrganizationChanges::default();
+    let moves = patch.province_id.is_some() || patch.district_id.is_some() || patch.address.is_some();
+    if moves {
+        move_location(conn, &current, &patch, &mut changes)?;
+    } else if patch.location_effective_date.is_some() {
+        return Err(ApiError::invalid(
+            "location_effective_date",
+            "only goes with a change of province, district or address",
+        ));
+    }
+
+    let name = patch.name.map(|n| clean(&n));
+    let name_en = patch.name_en.map(clean_opt);
+    let abbreviation = patch.abbreviation.map(clean_opt);
+    if name.is_some() || name_en.is_some() || abbreviation.is_some() {
+        let n = name.clone().unwrap_or_else(|| current.name.clone());
+        let en = name_en.clone().unwrap_or_else(|| current.name_en.clone());
+        let ab = abbreviation.clone().unwrap_or_else(|| current.abbreviation.clone());
+        changes.name_key = Some(fold(&n));
+        changes.search_text =
+            Some(search_text(&n, en.as_deref(), ab.as_deref(), &current.registration_number));
+    }
+    changes.name = name;
+    changes.name_en = name_en;
+    changes.abbreviation = abbreviation;
+    if let Some(code) = &patch.sector {
+        changes.sector_id = Some(reference::sector_by_code(conn, code, "sector")?.id);
+    }
+    changes.legal_representative = patch.legal_representative.map(|s| clean(&s));
+    changes.phone = patch.phone.map(clean_opt);
+    changes.email = patch.email.map(clean_opt);
+
+    let admitted = patch.alliance_admission_date.unwrap_or(current.alliance_admission_date);
+    let batch = patch.alliance_batch.clone().unwrap_or_else(|| current.alliance_batch.clone());
+    fail_if_any(input::alliance_errors(current.registration_date, admitted, batch.as_deref()))?;
+    changes.alliance_admission_date = patch.alliance_admission_date;
+    changes.alliance_batch = patch.alliance_batch.map(clean_opt);
+
+    save(conn, &current, changes)
+}
+
+/// Records a change of address as a dated location entry, in the units valid that day.
+fn move_location(
+    conn: &mut Conn,
+    current: &Organization,
+    patch: &OrganizationPatch,
+    changes: &mut OrganizationChanges,
+) -> Result<(), ApiError> {
+    if current.status == Status::Dissolved.as_str() {
+        return Err(ApiError::conflict("status", "a dissolved unit cannot move"));
+    }
+    let day = patch.location_effective_date.unwrap_or_else(domain::today);
+    let province_id = patch.province_id.unwrap_or(current.province_id);
+    // A new province without a district names no district of the old one.
+    let district_id = match (patch.district_id, patch.province_id) {
+        (Some(d), _) => d,
+        (None, Some(p)) if p != current.province_id => None,
+        (None, _) => current.district_id,
+    };
+    let address = patch.address.as_deref().map(clean).unwrap_or_else(|| current.address.clone());
+    let latest_query = location_entries::table
+        .filter(location_entries::organization_id.eq(current.id))
+        .select(diesel::dsl::max(location_entries::effective_date));
+    let latest: Option<NaiveDate> = on_backend!(conn, c => latest_query.first(c))?;
+    if day < current.registration_date || latest.is_some_and(|l| day <= l) {
+        return Err(ApiError::invalid(
+            "location_effective_date",
+            format!(
+                "must be after the latest recorded location ({})",
+                latest.unwrap_or(current.registration_date)
+            ),
+        ));
+    }
+    reference::check_location(conn, province_id, district_id, day)?;
+    let entry = LocationEntry {
+        id: 0,
+        organization_id: current.id,
+        effective_date: day,
+        province_id,
+        district_id,
+        address: address.clone(),
+        recorded_at: now(),
+    };
+    on_backend!(conn, c => diesel::insert_into(location_entries::table).values(&entry).execute(c))?;
+    changes.province_id = Some(province_id);
+    changes.district_id = Some(district_id);
+    changes.address = Some(address);
+    Ok(())
+}
+
+pub fn change_status(
+    conn: &mut Conn,
+    kind: OrgKind,
+    id: i64,
+    change: StatusChange,
+    expected: Option<i32>,
+) -> Result<(), ApiError> {
+    let current = find_plain(conn, kind, id)?;
+    check_version(&current, expected)?;
+    if current.status == Status::Dissolved.as_str() {
+        return Err(ApiError::conflict(
+            "status",
+            format!("the {} is dissolved; dissolution is final", kind.noun()),
+        ));
+    }
+    let mut changes =
+        OrganizationChanges { status: Some(change.status.as_str().into()), ..Default::default() };
+    match (change.status, change.dissolution_date) {
+        (Status::Dissolved, None) => {
+            return Err(ApiError::invalid("dissolution_date", "is required to dissolve"));
+        }
+        (Status::Dissolved, Some(day)) => {
+            let last = latest_entry_date(conn, current.id)?;
+            if day < last {
+                return Err(ApiError::invalid(
+                    "dissolution_date",
+                    format!("must not be before the registration or the latest history entry ({last})"),
+                ));
+            }
+            close_memberships(conn, current.id, day)?;
+            changes.dissolution_date = Some(Some(day));
+        }
+        (_, Some(_)) => {
+            return Err(ApiError::invalid("dissolution_date", "only goes with status dissolved"));
+        }
+        (status, None) if status.as_str() == current.status => return Ok(()),
+        (_, None) => {}
+    }
+    save(conn, &current, changes)
+}
+
+/// The latest date in the unit's histories (at least its registration date).
+fn latest_entry_date(conn: &mut Conn, id: i64) -> Result<NaiveDate, ApiError> {
+    use diesel::dsl::max;
+    let dates: [Option<NaiveDate>; 4] = on_backend!(conn, c => {
+        [
+            organizations::table.find(id).select(organizations::registration_date.nullable()).first(c)?,
+            capital_entries::table.filter(capital_entries::organization_id.eq(id)).select(max(capital_entries::effective_date)).first(c)?,
+            member_entries::table.filter(member_entries::organization_id.eq(id)).select(max(member_entries::effective_date)).first(c)?,
+            location_entries::table.filter(location_entries::organization_id.eq(id)).select(max(location_entries::effective_date)).first(c)?,
+        ]
+    });
+    Ok(dates.into_iter().flatten().max().unwrap_or_else(domain::earliest_date))
+}
+
+/// A dissolved unit leaves its unions (or a dissolved union loses its members) that day.
+fn close_memberships(conn: &mut Conn, id: i64, day: NaiveDate) -> Result<(), ApiError> {
+    let open = union_memberships::table
+        .filter(union_memberships::union_id.eq(id).or(union_memberships::cooperative_id.eq(id)))
+        .filter(union_memberships::left_on.is_null());
+    let joined_later = open.filter(union_memberships::joined_on.gt(day)).select(union_memberships::id);
+    if on_backend!(conn, c => joined_later.first::<i64>(c).optional())?.is_some() {
+        return Err(ApiError::invalid("dissolution_date", "is before the start of an open union membership"));
+    }
+    on_backend!(conn, c => diesel::update(open).set(union_memberships::left_on.eq(day)).execute(c))?;
+    Ok(())
+}
+
+/// Checks a history entry's date against the unit's life and rejects a second entry on
+/// the same day.
+fn check_entry_date(current: &Organization, day: NaiveDate, taken: bool) -> Result<(), ApiError> {
+    if day < current.registration_date {
+        return Err(ApiError::invalid(
+            "effective_date",
+            format!("must not be before the registration date {}", current.registration_date),
+        ));
+    }
+    if current.dissolution_date.is_some_and(|d| day > d) {
+        return Err(ApiError::invalid("effective_date", "must not be after the dissolution date"));
+    }
+    if taken {
+        return Err(ApiError::conflict("effective_date", format!("an entry for {day} exists already")));
+    }
+    Ok(())
+}
+
+pub fn add_capital(
+    conn: &mut Conn,
+    kind: OrgKind,
+    id: i64,
+    entry: input::NewCapitalEntry,
+    expected: Option<i32>,
+) -> Result<CapitalEntry, ApiError> {
+    let current = find_plain(conn, kind, id)?;
+    check_version(&current, expected)?;
+    let same_day = capital_entries::table
+        .filter(capital_entries::organization_id.eq(id))
+        .filter(capital_entries::effective_date.eq(entry.effective_date))
+        .select(capital_entries::id);
+    let taken = on_backend!(conn, c => same_day.first::<i64>(c).optional())?.is_some();
+    check_entry_date(&current, entry.effective_date, taken)?;
+    let row = NewCapitalEntry {
+        organization_id: id,
+        effective_date: entry.effective_date,
+        charter_capital: entry.charter_capital,
+        note: clean_opt(entry.note),
+        recorded_at: now(),
+    };
+    let latest = capital_entries::table
+        .filter(capital_entries::organization_id.eq(id))
+        .order(capital_entries::effective_date.desc())
+        .select(capital_entries::all_columns);
+    let (inserted, latest): (CapitalEntry, CapitalEntry) = on_backend!(conn, c => {
+        let inserted = diesel::insert_into(capital_entries::table)
+            .values(&row)
+            .returning(capital_entries::all_columns)
+            .get_result(c)?;
+        (inserted, latest.first(c)?)
+    });
+    save(
+        conn,
+        &current,
+        OrganizationChanges { charter_capital: Some(latest.charter_capital), ..Default::default() },
+    )?;
+    Ok(inserted)
+}
+
+pub fn add_members(
+    conn: &mut Conn,
+    kind: OrgKind,
+    id: i64,
+    entry: input::NewMemberEntry,
+    expected: Option<i32>,
+) -> Result<MemberEntry, ApiError> {
+    let current = find_plain(conn, kind, id)?;
+    check_version(&current, expected)?;
+    let same_day = member_entries::table
+        .filter(member_entries::organization_id.eq(id))
+        .filter(member_entries::effective_date.eq(entry.effective_date))
+        .select(member_entries::id);
+    let taken = on_backend!(conn, c => same_day.first::<i64>(c).optional())?.is_some();
+    check_entry_date(&current, entry.effective_date, taken)?;
+    let row = NewMemberEntry {
+        organization_id: id,
+        effective_date: entry.effective_date,
+        member_count: entry.member_count,
+        note: clean_opt(entry.note),
+        recorded_at: now(),
+    };
+    let latest = member_entries::table
+        .filter(member_entries::organization_id.eq(id))
+        .order(member_entries::effective_date.desc())
+        .select(member_entries::all_columns);
+    let (inserted, latest): (MemberEntry, MemberEntry) = on_backend!(conn, c => {
+        let inserted = diesel::insert_into(member_entries::table)
+            .values(&row)
+            .returning(member_entries::all_columns)
+            .get_result(c)?;
+        (inserted, latest.first(c)?)
+    });
+    save(
+        conn,
+        &current,
+        OrganizationChanges { member_count: Some(latest.member_count), ..Default::default() },
+    )?;
+    Ok(inserted)
+}
+
+pub fn capital_history(conn: &mut Conn, kind: OrgKind, id: i64) -> Result<Vec<CapitalEntry>, ApiError> {
+    find_plain(conn, kind, id)?;
+    let query = capital_entries::table
+        .filter(capital_entries::organization_id.eq(id))
+        .order(capital_entries::effective_date.asc())
+        .select(capital_entries::all_columns);
+    Ok(on_backend!(conn, c => query.load(c))?)
+}
+
+pub fn member_history(conn: &mut Conn, kind: OrgKind, id: i64) -> Result<Vec<MemberEntry>, ApiError> {
+    find_plain(conn, kind, id)?;
+    let query = member_entries::table
+        .filter(member_entries::organization_id.eq(id))
+        .order(member_entries::effective_date.asc())
+        .select(member_entries::all_columns);
+    Ok(on_backend!(conn, c => query.load(c))?)
+}
+
+pub fn location_history(conn: &mut Conn, kind: OrgKind, id: i64) -> Result<Vec<LocationEntry>, ApiError> {
+    find_plain(conn, kind, id)?;
+    let query = location_entries::table
+        .filter(location_entries::organization_id.eq(id))
+        .order(location_entries::effective_date.asc())
+        .select(location_entries::all_columns);
+    Ok(on_backend!(conn, c => query.load(c))?)
+}

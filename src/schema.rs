@@ -1,0 +1,157 @@
+//! Diesel table definitions, shared by both backends (portable SQL types only).
+
+diesel::table! {
+    provinces (id) {
+        id -> BigInt,
+        code -> Text,
+        name -> Text,
+        kind -> Text,
+        valid_from -> Date,
+        valid_to -> Nullable<Date>,
+        successor_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    districts (id) {
+        id -> BigInt,
+        province_id -> BigInt,
+        code -> Text,
+        name -> Text,
+        kind -> Text,
+        valid_from -> Date,
+        valid_to -> Nullable<Date>,
+        successor_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    sectors (id) {
+        id -> BigInt,
+        code -> Text,
+        name_vi -> Text,
+        name_en -> Text,
+        sector_group -> Text,
+    }
+}
+
+diesel::table! {
+    organizations (id) {
+        id -> BigInt,
+        kind -> Text,
+        registration_number -> Text,
+        name -> Text,
+        name_en -> Nullable<Text>,
+        abbreviation -> Nullable<Text>,
+        name_key -> Text,
+        search_text -> Text,
+        sector_id -> BigInt,
+        province_id -> BigInt,
+        district_id -> Nullable<BigInt>,
+        address -> Text,
+        legal_representative -> Text,
+        phone -> Nullable<Text>,
+        email -> Nullable<Text>,
+        registration_date -> Date,
+        status -> Text,
+        dissolution_date -> Nullable<Date>,
+        charter_capital -> BigInt,
+        member_count -> Integer,
+        alliance_admission_date -> Nullable<Date>,
+        alliance_batch -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    capital_entries (id) {
+        id -> BigInt,
+        organization_id -> BigInt,
+        effective_date -> Date,
+        charter_capital -> BigInt,
+        note -> Nullable<Text>,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    member_entries (id) {
+        id -> BigInt,
+        organization_id -> BigInt,
+        effective_date -> Date,
+        member_count -> Integer,
+        note -> Nullable<Text>,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    location_entries (id) {
+        id -> BigInt,
+        organization_id -> BigInt,
+        effective_date -> Date,
+        province_id -> BigInt,
+        district_id -> Nullable<BigInt>,
+        address -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    union_memberships (id) {
+        id -> BigInt,
+        union_id -> BigInt,
+        union_kind -> Text,
+        cooperative_id -> BigInt,
+        cooperative_kind -> Text,
+        joined_on -> Date,
+        left_on -> Nullable<Date>,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cooperative_groups (id) {
+        id -> BigInt,
+        name -> Text,
+        name_key -> Text,
+        search_text -> Text,
+        sector_id -> BigInt,
+        province_id -> BigInt,
+        district_id -> Nullable<BigInt>,
+        address -> Nullable<Text>,
+        representative -> Nullable<Text>,
+        founding_date -> Date,
+        member_count -> Integer,
+        status -> Text,
+        dissolution_date -> Nullable<Date>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+    }
+}
+
+diesel::joinable!(districts -> provinces (province_id));
+diesel::joinable!(organizations -> sectors (sector_id));
+diesel::joinable!(organizations -> provinces (province_id));
+diesel::joinable!(organizations -> districts (district_id));
+diesel::joinable!(capital_entries -> organizations (organization_id));
+diesel::joinable!(member_entries -> organizations (organization_id));
+diesel::joinable!(location_entries -> organizations (organization_id));
+diesel::joinable!(cooperative_groups -> sectors (sector_id));
+diesel::joinable!(cooperative_groups -> provinces (province_id));
+diesel::joinable!(cooperative_groups -> districts (district_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    provinces,
+    districts,
+    sectors,
+    organizations,
+    capital_entries,
+    member_entries,
+    location_entries,
+    union_memberships,
+    cooperative_groups,
+);

@@ -1,0 +1,30 @@
+//! `/api/v1/unions`: cooperative unions (liên hiệp HTX) and their member cooperatives.
+
+mod memberships;
+
+crate::organization_routes! {
+    kind: crate::domain::OrgKind::Union,
+    tag: "unions",
+    noun: "cooperative union",
+    paths: {
+        collection: "/unions",
+        item: "/unions/{id}",
+        status: "/unions/{id}/status",
+        capital: "/unions/{id}/capital",
+        members: "/unions/{id}/members",
+        locations: "/unions/{id}/locations"
+    },
+    operation_ids: {
+        list: "list_unions", create: "create_union", get: "get_union",
+        update: "update_union", status: "change_union_status",
+        capital: "list_union_capital", add_capital: "add_union_capital",
+        members: "list_union_member_counts", add_members: "add_union_member_count",
+        locations: "list_union_locations"
+    }
+}
+
+/// The union's routes and those of its memberships.
+pub fn all_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    routes(cfg);
+    memberships::routes(cfg);
+}
