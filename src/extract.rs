@@ -85,6 +85,8 @@ fn check_declared_length(req: &HttpRequest, limit: usize) -> Result<(), ApiError
 
 /// Parses a JSON document into `T`, reporting where in the document it went wrong.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    // Syntax first, so that a malformed document is a 400 whatever its content.
+    serde_json::from_slice::<serde::de::IgnoredAny>(body).map_err(|e| json_error(".", &e))?;
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -103,8 +105,30 @@ fn json_error(path: &str, e: &serde_json::Error) -> ApiError {
             detail: format!("the body is not valid JSON: {e}"),
             errors: vec![FieldError::new("body", e.to_string())],
         },
-        Category::Data => ApiError::Validation(vec![FieldError::new(field, strip_position(e))]),
+        Category::Data => {
+            let message = strip_position(e);
+            let field = match named_field(&message) {
+                Some(name) if field == "body" || field == name || field.ends_with(&format!(".{name}")) => {
+                    if field == "body" {
+                        name.to_owned()
+                    } else {
+                        field.to_owned()
+                    }
+                }
+                Some(name) => format!("{field}.{name}"),
+                None => field.to_owned(),
+            };
+            ApiError::Validation(vec![FieldError::new(field, message)])
+        }
     }
+}
+
+/// serde reports a missing, unknown or repeated field at its parent; name the field.
+fn named_field(message: &str) -> Option<&str> {
+    ["missing field `", "unknown field `", "duplicate field `"]
+        .iter()
+        .find_map(|prefix| message.strip_prefix(prefix))
+        .and_then(|rest| rest.split('`').next())
 }
 
 /// serde_json appends " at line L column C"; the field name already says where.

@@ -1,0 +1,134 @@
+//! Lists: filters, search without diacritics, sort orders and cursor pagination.
+
+use std::collections::HashSet;
+
+use serde_json::{json, Value};
+
+use crate::db_test;
+use crate::fixtures::*;
+use crate::harness::TestApp;
+
+async fn seed(app: &TestApp) {
+    let rows = [
+        ("2402000301", "HTX Như Hoa", "crop_farming", VIET_YEN, "2016-03-14"),
+        ("2402000302", "HTX Nông nghiệp Như Hoa", "general_agriculture", VIET_YEN, "2018-07-01"),
+        ("2402000303", "HTX Vải thiều Lục Ngạn", "crop_farming", LUC_NGAN, "2020-01-15"),
+        ("2402000304", "Quỹ tín dụng nhân dân Đồng Cốc", "people_credit_fund", LUC_NGAN, "2015-05-05"),
+        ("2402000305", "HTX Vận tải Đông Phong", "transport", VIET_YEN, "2022-09-09"),
+        ("2402000306", "HTX Dịch vụ Điện năng", "electricity", LUC_NGAN, "2023-02-28"),
+    ];
+    for (number, name, sector, district, day) in rows {
+        let body = with(
+            cooperative(number, name),
+            json!({"sector": sector, "district_id": district, "registration_date": day}),
+        );
+        app.create("/api/v1/cooperatives", &body).await;
+    }
+    let body = with(
+        cooperative("3402000001", "HTX Đông Hưng"),
+        json!({"province_id": THAI_BINH, "district_id": DONG_HUNG, "registration_date": "2018-03-03"}),
+    );
+    app.create("/api/v1/cooperatives", &body).await;
+}
+
+fn names(page: &Value) -> Vec<String> {
+    page["items"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_owned()).collect()
+}
+
+db_test!(search_ignores_case_and_diacritics, |app| {
+    seed(&app).await;
+    let found = names(&app.get("/api/v1/cooperatives?q=nhu%20hoa").await.json());
+    assert_eq!(found, ["HTX Như Hoa", "HTX Nông nghiệp Như Hoa"]);
+    let found = names(&app.get("/api/v1/cooperatives?q=htx%20nong%20nghiep%20nhu").await.json());
+    assert_eq!(found, ["HTX Nông nghiệp Như Hoa"]);
+    let found = names(&app.get("/api/v1/cooperatives?q=LUC%20NGAN").await.json());
+    assert_eq!(found, ["HTX Vải thiều Lục Ngạn"]);
+    // đ folds to d, both ways round.
+    let found = names(&app.get("/api/v1/cooperatives?q=dong").await.json());
+    assert_eq!(found, ["HTX Đông Hưng", "HTX Vận tải Đông Phong", "Quỹ tín dụng nhân dân Đồng Cốc"]);
+    let found = names(&app.get("/api/v1/cooperatives?q=%C4%90i%E1%BB%87n").await.json());
+    assert_eq!(found, ["HTX Dịch vụ Điện năng"]);
+    // Registration numbers are searchable; LIKE wildcards are literal.
+    let found = names(&app.get("/api/v1/cooperatives?q=2402000303").await.json());
+    assert_eq!(found, ["HTX Vải thiều Lục Ngạn"]);
+    assert!(names(&app.get("/api/v1/cooperatives?q=%25").await.json()).is_empty());
+    assert!(names(&app.get("/api/v1/cooperatives?q=_").await.json()).is_empty());
+});
+
+db_test!(filters_combine, |app| {
+    seed(&app).await;
+    let by_district = app.get(&format!("/api/v1/cooperatives?district={LUC_NGAN}")).await.json();
+    assert_eq!(names(&by_district).len(), 3);
+    let by_sector = app.get("/api/v1/cooperatives?sector=crop_farming").await.json();
+    assert_eq!(names(&by_sector), ["HTX Đông Hưng", "HTX Như Hoa", "HTX Vải thiều Lục Ngạn"]);
+    let by_group = app.get("/api/v1/cooperatives?sector_group=non_agriculture").await.json();
+    assert_eq!(names(&by_group), ["HTX Dịch vụ Điện năng", "HTX Vận tải Đông Phong"]);
+    let by_dates = app
+        .get("/api/v1/cooperatives?registered_from=2018-01-01&registered_to=2020-12-31&province=1")
+        .await
+        .json();
+    assert_eq!(names(&by_dates), ["HTX Nông nghiệp Như Hoa", "HTX Vải thiều Lục Ngạn"]);
+    let thai_binh = app.get(&format!("/api/v1/cooperatives?province={THAI_BINH}")).await.json();
+    assert_eq!(names(&thai_binh), ["HTX Đông Hưng"]);
+    // Today's Bắc Ninh reaches the cooperatives of the old Bắc Giang merged into it.
+    let merged = app.get(&format!("/api/v1/cooperatives?province={BAC_NINH_2025}")).await.json();
+    assert_eq!(names(&merged).len(), 6);
+});
+
+db_test!(cursor_pages_cover_every_record_once_in_every_order, |app| {
+    seed(&app).await;
+    for sort in [
+        "name",
+        "-name",
+        "registration_date",
+        "-registration_date",
+        "registration_number",
+        "-registration_number",
+    ] {
+        let mut seen = Vec::new();
+        let mut url = format!("/api/v1/cooperatives?limit=2&sort={sort}");
+        let mut pages = 0;
+        loop {
+            let res = app.get(&url).await;
+            assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+            let page = res.json();
+            pages += 1;
+            for item in page["items"].as_array().unwrap() {
+                seen.push(item.clone());
+            }
+            match page["next_cursor"].as_str() {
+                Some(cursor) => {
+                    let link = res.header("link").expect("Link header on a page with a next one");
+                    assert!(link.contains(cursor) && link.ends_with("rel=\"next\""), "{link}");
+                    url = format!("/api/v1/cooperatives?limit=2&sort={sort}&cursor={cursor}");
+                }
+                None => {
+                    assert!(res.header("link").is_none());
+                    break;
+                }
+            }
+        }
+        assert_eq!(pages, 4, "{sort}");
+        let ids: HashSet<i64> = seen.iter().map(|c| c["id"].as_i64().unwrap()).collect();
+        assert_eq!(ids.len(), 7, "{sort}: every record exactly once");
+        let key = |c: &Value| -> String {
+            match sort.trim_start_matches('-') {
+                "name" => coop_registry::text::fold(c["name"].as_str().unwrap()),
+                field => c[field].as_str().unwrap().to_owned(),
+            }
+        };
+        let keys: Vec<String> = seen.iter().map(key).collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        if sort.starts_with('-') {
+            sorted.reverse();
+        }
+        assert_eq!(keys, sorted, "{sort}");
+    }
+    // A cursor belongs to its sort order.
+    let page = app.get("/api/v1/cooperatives?limit=2&sort=name").await.json();
+    let cursor = page["next_cursor"].as_str().unwrap();
+    app.get(&format!("/api/v1/cooperatives?limit=2&sort=-name&cursor={cursor}"))
+        .await
+        .names_field(400, "cursor");
+});

@@ -1,0 +1,13 @@
+//! HTTP tests of the whole application, each on a fresh database, on SQLite and (with
+//! `TEST_POSTGRES_URL`) on PostgreSQL.
+
+mod harness;
+
+mod cooperatives;
+mod fixtures;
+mod groups;
+mod input_errors;
+mod lists;
+mod openapi;
+mod reference;
+mod unions;
