@@ -44,7 +44,8 @@ pub fn registry() -> UtoipaApp<
                 .configure(crate::reference::routes)
                 .configure(crate::cooperatives::routes)
                 .configure(crate::unions::all_routes)
-                .configure(crate::groups::routes),
+                .configure(crate::groups::routes)
+                .configure(crate::stats::routes),
         )
         .configure(crate::health::routes)
 }

@@ -14,5 +14,6 @@ pub mod openapi;
 pub mod organizations;
 pub mod reference;
 pub mod schema;
+pub mod stats;
 pub mod text;
 pub mod unions;

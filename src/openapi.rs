@@ -19,6 +19,7 @@ use utoipa::OpenApi;
         (name = "cooperatives", description = "Cooperatives (hợp tác xã, HTX)"),
         (name = "unions", description = "Cooperative unions (liên hiệp HTX) and their member cooperatives"),
         (name = "cooperative-groups", description = "Cooperative groups (tổ hợp tác)"),
+        (name = "statistics", description = "Figures as of any date, registrations against plan, plan targets"),
         (name = "operations", description = "Health and readiness"),
     )
 )]

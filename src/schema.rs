@@ -144,6 +144,57 @@ diesel::joinable!(cooperative_groups -> sectors (sector_id));
 diesel::joinable!(cooperative_groups -> provinces (province_id));
 diesel::joinable!(cooperative_groups -> districts (district_id));
 
+diesel::table! {
+    stat_keys (id) {
+        id -> BigInt,
+        kind -> Text,
+        province_id -> BigInt,
+        district_key -> BigInt,
+        sector_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    stat_daily (key_id, day) {
+        key_id -> BigInt,
+        day -> Date,
+        active -> BigInt,
+        capital -> BigInt,
+        members -> BigInt,
+        registered -> BigInt,
+        dissolved -> BigInt,
+        admitted -> BigInt,
+    }
+}
+
+diesel::table! {
+    stat_monthly (key_id, month) {
+        key_id -> BigInt,
+        month -> Date,
+        active -> BigInt,
+        capital -> BigInt,
+        members -> BigInt,
+        registered -> BigInt,
+        dissolved -> BigInt,
+        admitted -> BigInt,
+    }
+}
+
+diesel::table! {
+    plan_targets (id) {
+        id -> BigInt,
+        province_id -> BigInt,
+        district_key -> BigInt,
+        year -> Integer,
+        quarter -> Integer,
+        target -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(stat_daily -> stat_keys (key_id));
+diesel::joinable!(stat_monthly -> stat_keys (key_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     provinces,
     districts,
@@ -154,4 +205,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     location_entries,
     union_memberships,
     cooperative_groups,
+    stat_keys,
+    stat_daily,
+    stat_monthly,
+    plan_targets,
 );

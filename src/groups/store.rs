@@ -15,6 +15,7 @@ use crate::organizations::input::DEFAULT_LIMIT;
 use crate::organizations::store::now;
 use crate::reference::{self, District, Province, Sector};
 use crate::schema::{cooperative_groups, districts, provinces, sectors};
+use crate::stats::ledger;
 use crate::text::{clean, fold, like_escape};
 use crate::{keyset, on_backend};
 
@@ -153,10 +154,25 @@ pub fn create(conn: &mut Conn, input: NewGroup) -> Result<i64, ApiError> {
         updated_at: at,
         version: 1,
     };
-    Ok(on_backend!(conn, c => diesel::insert_into(cooperative_groups::table)
+    let id: i64 = on_backend!(conn, c => diesel::insert_into(cooperative_groups::table)
         .values(&row)
         .returning(cooperative_groups::id)
-        .get_result(c))?)
+        .get_result(c))?;
+    let after = ledger::group_life(conn, id)?.contribution();
+    ledger::settle(conn, &ledger::Contribution::new(), &after)?;
+    Ok(id)
+}
+
+/// Runs a change to group `id` and records what it does to the statistics.
+fn tracked(
+    conn: &mut Conn,
+    id: i64,
+    change: impl FnOnce(&mut Conn) -> Result<(), ApiError>,
+) -> Result<(), ApiError> {
+    let before = ledger::group_life(conn, id)?.contribution();
+    change(conn)?;
+    let after = ledger::group_life(conn, id)?.contribution();
+    ledger::settle(conn, &before, &after)
 }
 
 fn find_plain(conn: &mut Conn, id: i64, expected: Option<i32>) -> Result<Group, ApiError> {
@@ -183,6 +199,16 @@ fn save(conn: &mut Conn, current: &Group, mut changes: GroupChanges) -> Result<(
 }
 
 pub fn update(conn: &mut Conn, id: i64, patch: GroupPatch, expected: Option<i32>) -> Result<(), ApiError> {
+    find_plain(conn, id, None)?;
+    tracked(conn, id, |c| update_untracked(c, id, patch, expected))
+}
+
+fn update_untracked(
+    conn: &mut Conn,
+    id: i64,
+    patch: GroupPatch,
+    expected: Option<i32>,
+) -> Result<(), ApiError> {
     let current = find_plain(conn, id, expected)?;
     let mut changes = GroupChanges::default();
     if let Some(name) = patch.name {
@@ -216,6 +242,16 @@ pub fn update(conn: &mut Conn, id: i64, patch: GroupPatch, expected: Option<i32>
 }
 
 pub fn change_status(
+    conn: &mut Conn,
+    id: i64,
+    change: GroupStatusChange,
+    expected: Option<i32>,
+) -> Result<(), ApiError> {
+    find_plain(conn, id, None)?;
+    tracked(conn, id, |c| change_status_untracked(c, id, change, expected))
+}
+
+fn change_status_untracked(
     conn: &mut Conn,
     id: i64,
     change: GroupStatusChange,

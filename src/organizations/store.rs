@@ -16,6 +16,7 @@ use crate::error::{ApiError, FieldError};
 use crate::on_backend;
 use crate::reference;
 use crate::schema::{capital_entries, location_entries, member_entries, organizations, union_memberships};
+use crate::stats::ledger;
 use crate::text::{clean, fold};
 
 /// The time a change is recorded at, at the precision both backends store.
@@ -43,6 +44,20 @@ fn fail_if_any(errors: Vec<FieldError>) -> Result<(), ApiError> {
     } else {
         Err(ApiError::Validation(errors))
     }
+}
+
+/// Runs a change to unit `id` and records what it does to the statistics, in the same
+/// transaction.
+fn tracked<T>(
+    conn: &mut Conn,
+    id: i64,
+    change: impl FnOnce(&mut Conn) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    let before = ledger::organization_life(conn, id)?.contribution();
+    let result = change(conn)?;
+    let after = ledger::organization_life(conn, id)?.contribution();
+    ledger::settle(conn, &before, &after)?;
+    Ok(result)
 }
 
 /// 412 when the client's `If-Match` names an older version.
@@ -149,10 +164,12 @@ pub fn create(conn: &mut Conn, kind: OrgKind, input: NewOrganization) -> Result<
         diesel::insert_into(member_entries::table).values(&members).execute(c)?;
         diesel::insert_into(location_entries::table).values(&location).execute(c)
     })?;
+    let life = ledger::organization_life(conn, id)?;
+    ledger::settle(conn, &ledger::Contribution::new(), &life.contribution())?;
     Ok(id)
 }
 
-pub fn update(
+fn update_untracked(
     conn: &mut Conn,
     kind: OrgKind,
     id: i64,
@@ -251,7 +268,7 @@ fn move_location(
     Ok(())
 }
 
-pub fn change_status(
+fn change_status_untracked(
     conn: &mut Conn,
     kind: OrgKind,
     id: i64,
@@ -337,7 +354,7 @@ fn check_entry_date(current: &Organization, day: NaiveDate, taken: bool) -> Resu
     Ok(())
 }
 
-pub fn add_capital(
+fn add_capital_untracked(
     conn: &mut Conn,
     kind: OrgKind,
     id: i64,
@@ -378,7 +395,7 @@ pub fn add_capital(
     Ok(inserted)
 }
 
-pub fn add_members(
+fn add_members_untracked(
     conn: &mut Conn,
     kind: OrgKind,
     id: i64,
@@ -444,4 +461,48 @@ pub fn location_history(conn: &mut Conn, kind: OrgKind, id: i64) -> Result<Vec<L
         .order(location_entries::effective_date.asc())
         .select(location_entries::all_columns);
     Ok(on_backend!(conn, c => query.load(c))?)
+}
+
+pub fn update(
+    conn: &mut Conn,
+    kind: OrgKind,
+    id: i64,
+    patch: OrganizationPatch,
+    expected: Option<i32>,
+) -> Result<(), ApiError> {
+    find_plain(conn, kind, id)?;
+    tracked(conn, id, |c| update_untracked(c, kind, id, patch, expected))
+}
+
+pub fn change_status(
+    conn: &mut Conn,
+    kind: OrgKind,
+    id: i64,
+    change: StatusChange,
+    expected: Option<i32>,
+) -> Result<(), ApiError> {
+    find_plain(conn, kind, id)?;
+    tracked(conn, id, |c| change_status_untracked(c, kind, id, change, expected))
+}
+
+pub fn add_capital(
+    conn: &mut Conn,
+    kind: OrgKind,
+    id: i64,
+    entry: input::NewCapitalEntry,
+    expected: Option<i32>,
+) -> Result<CapitalEntry, ApiError> {
+    find_plain(conn, kind, id)?;
+    tracked(conn, id, |c| add_capital_untracked(c, kind, id, entry, expected))
+}
+
+pub fn add_members(
+    conn: &mut Conn,
+    kind: OrgKind,
+    id: i64,
+    entry: input::NewMemberEntry,
+    expected: Option<i32>,
+) -> Result<MemberEntry, ApiError> {
+    find_plain(conn, kind, id)?;
+    tracked(conn, id, |c| add_members_untracked(c, kind, id, entry, expected))
 }

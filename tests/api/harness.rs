@@ -49,6 +49,8 @@ pub fn postgres_configured() -> bool {
 /// A running server on its own database.
 pub struct TestApp {
     pub base: String,
+    /// The application's database, for loading data the API does not take in one call.
+    pub db: Db,
     client: awc::Client,
     server: actix_web::dev::ServerHandle,
     _dir: Option<tempfile::TempDir>,
@@ -148,6 +150,7 @@ impl TestApp {
         actix_rt::spawn(server);
         TestApp {
             base: format!("http://127.0.0.1:{port}"),
+            db,
             client: awc::Client::builder().timeout(Duration::from_secs(30)).finish(),
             server: handle,
             _dir: dir,

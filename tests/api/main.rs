@@ -4,10 +4,12 @@
 mod harness;
 
 mod cooperatives;
+mod demo_figures;
 mod fixtures;
 mod groups;
 mod input_errors;
 mod lists;
 mod openapi;
 mod reference;
+mod stats_property;
 mod unions;

@@ -1,0 +1,103 @@
+//! The demo registry reproduces, through the HTTP API, the figures the provincial
+//! documents publish (../shared/domain.md).
+
+use crate::db_test;
+use crate::harness::TestApp;
+
+async fn load_demo(app: &TestApp) {
+    let db = app.db.clone();
+    let loaded =
+        actix_web::web::block(move || coop_registry::demo::load(&db)).await.unwrap().expect("demo loads");
+    assert!(loaded);
+    let db = app.db.clone();
+    let again =
+        actix_web::web::block(move || coop_registry::demo::load(&db)).await.unwrap().expect("second load");
+    assert!(!again, "a register with records is left alone");
+}
+
+db_test!(bac_giang_end_of_2023, |app| {
+    load_demo(&app).await;
+    let s = app.get("/api/v1/stats/summary?province=1&as_of=2023-12-31").await.json();
+    let c = &s["cooperatives"];
+    assert_eq!(c["active"], 1116);
+    let groups: Vec<(String, i64, f64)> = c["by_sector_group"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["group"].as_str().unwrap().to_owned(),
+                g["count"].as_i64().unwrap(),
+                g["share"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        groups,
+        [
+            ("agriculture_forestry_fisheries".to_owned(), 731, 65.5),
+            ("non_agriculture".to_owned(), 365, 32.71),
+            ("people_credit_fund".to_owned(), 20, 1.79)
+        ]
+    );
+    assert_eq!(c["charter_capital"], 2_772_000_000_000_i64);
+    assert_eq!(c["members"], 42_153);
+    assert_eq!(c["registered_in_year"], 101);
+
+    let years = app.get("/api/v1/stats/registrations?province=1&from=2023-01-01&to=2023-12-31").await.json();
+    assert_eq!(years[0]["period"], "2023");
+    assert_eq!(years[0]["registered"], 101);
+    assert_eq!(years[0]["plan_target"], 50);
+    assert_eq!(years[0]["percent_of_plan"], 202.0);
+    assert_eq!(years[0]["total_at_end"], 1116);
+
+    // Today's Bắc Ninh, as of the end of 2023, covers the old Bắc Giang.
+    let merged = app.get("/api/v1/stats/summary?province=5&as_of=2023-12-31").await.json();
+    assert_eq!(merged["cooperatives"]["active"], 1116);
+
+    let csv = app
+        .request(
+            awc::http::Method::GET,
+            "/api/v1/stats/summary?province=1&as_of=2023-12-31",
+            &[("accept", "text/csv")],
+            None,
+        )
+        .await;
+    assert_eq!(csv.header("content-type").unwrap(), "text/csv; charset=utf-8");
+    let text = String::from_utf8(csv.body).unwrap();
+    assert!(text.contains("cooperatives,active,1116\n"), "{text}");
+    assert!(text.contains("cooperatives,charter_capital,2772000000000\n"), "{text}");
+});
+
+db_test!(bac_giang_first_quarter_2022, |app| {
+    load_demo(&app).await;
+    let s = app.get("/api/v1/stats/summary?province=1&as_of=2022-03-31").await.json();
+    assert_eq!(s["cooperatives"]["active"], 961);
+    let quarters = app
+        .get("/api/v1/stats/registrations?province=1&from=2022-01-01&to=2022-03-31&period=quarter")
+        .await
+        .json();
+    assert_eq!(quarters.as_array().unwrap().len(), 1);
+    assert_eq!(quarters[0]["period"], "2022-Q1");
+    assert_eq!(quarters[0]["registered"], 12);
+    assert_eq!(quarters[0]["total_at_end"], 961);
+    // The Như Hoa cooperative of Việt Yên is in the register.
+    let found = app.get("/api/v1/cooperatives?q=nhu%20hoa&district=109").await.json();
+    assert!(found["items"].as_array().unwrap().iter().any(|c| c["name"] == "HTX Như Hoa"), "{found}");
+});
+
+db_test!(thai_binh_2018_and_alliance_batch_2021, |app| {
+    load_demo(&app).await;
+    let s = app.get("/api/v1/stats/summary?province=3&as_of=2018-12-31").await.json();
+    assert_eq!(s["cooperatives"]["registered_in_year"], 8);
+    assert_eq!(s["unions"]["registered_in_year"], 1);
+    let before = app.get("/api/v1/stats/summary?province=3&as_of=2017-12-31").await.json();
+    assert_eq!(before["unions"]["active"], 0, "the 2018 union is the province's first");
+    assert_eq!(s["unions"]["active"], 1);
+
+    let batch = app
+        .get("/api/v1/stats/registrations?province=1&from=2021-11-01&to=2021-11-30&period=quarter")
+        .await
+        .json();
+    assert_eq!(batch[0]["admitted"], 14, "batch 2/2021: 14 units admitted to the provincial alliance");
+});
