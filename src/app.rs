@@ -2,7 +2,11 @@
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{Compress, Next};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::LazyLock;
+
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::{Compress, DefaultHeaders, Next};
 use actix_web::{web, App, HttpResponse};
 use utoipa::OpenApi;
 use utoipa_actix_web::{scope, AppExt, UtoipaApp};
@@ -71,6 +75,7 @@ pub fn app(
         .service(web::redirect("/docs", "/docs/"))
         .default_service(web::to(not_found))
         .wrap(Compress::default())
+        .wrap(security_headers())
         .wrap(actix_web::middleware::from_fn(log_request))
 }
 
@@ -78,21 +83,57 @@ async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError
     Err(ApiError::NotFound(format!("route {} {}", req.method(), req.path())))
 }
 
-/// One log line per request: method, path, status and latency.
+/// Headers that keep browsers from sniffing, framing or leaking what the API returns.
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "no-referrer"))
+}
+
+/// The client's `X-Request-Id` when it is a sane token, otherwise a new one.
+fn request_id(req: &ServiceRequest) -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let given = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).filter(|v| {
+        !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+    });
+    match given {
+        Some(id) => id.to_owned(),
+        None => {
+            let started = *PROCESS_TAG;
+            format!("{started:x}-{:x}", NEXT.fetch_add(1, Ordering::Relaxed))
+        }
+    }
+}
+
+/// Distinguishes this process's request ids from another instance's.
+static PROCESS_TAG: LazyLock<u64> = LazyLock::new(|| {
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    (nanos as u64) ^ (u64::from(std::process::id()) << 32)
+});
+
+/// One log line per request (method, path, status, latency, request id), and the
+/// request id echoed in `X-Request-Id`.
 async fn log_request(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = std::time::Instant::now();
+    let id = request_id(&req);
     let method = req.method().clone();
     let path = req.path().to_owned();
-    let response = next.call(req).await?;
+    let mut response = next.call(req).await?;
     tracing::info!(
+        request_id = %id,
         %method,
         %path,
         status = response.status().as_u16(),
         latency_ms = started.elapsed().as_secs_f64() * 1000.0,
         "request"
     );
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(HeaderName::from_static("x-request-id"), value);
+    }
     Ok(response)
 }

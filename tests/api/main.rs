@@ -10,6 +10,7 @@ mod groups;
 mod input_errors;
 mod lists;
 mod openapi;
+mod operations;
 mod reference;
 mod stats_property;
 mod unions;

@@ -1,0 +1,41 @@
+//! Cross-cutting behaviour: request ids, security headers, concurrent writers.
+
+use crate::db_test;
+use crate::fixtures::*;
+use awc::http::Method;
+
+db_test!(request_ids_are_echoed_or_made, |app| {
+    let given = app.request(Method::GET, "/healthz", &[("x-request-id", "abc-123")], None).await;
+    assert_eq!(given.header("x-request-id").as_deref(), Some("abc-123"));
+    let made = app.get("/healthz").await.header("x-request-id").expect("a request id");
+    let other = app.get("/healthz").await.header("x-request-id").unwrap();
+    assert_ne!(made, other);
+    let hostile = app.request(Method::GET, "/healthz", &[("x-request-id", "<script>")], None).await;
+    assert_ne!(hostile.header("x-request-id").as_deref(), Some("<script>"));
+    let res = app.get("/api/v1/sectors").await;
+    assert_eq!(res.header("x-content-type-options").as_deref(), Some("nosniff"));
+    assert_eq!(res.header("x-frame-options").as_deref(), Some("DENY"));
+});
+
+db_test!(concurrent_writers_all_succeed, |app| {
+    let writes = (0..40).map(|i| {
+        let body = cooperative(&format!("24020{i:05}"), &format!("HTX Song song {i}"));
+        let app = &app;
+        async move { app.post("/api/v1/cooperatives", &body).await.status.as_u16() }
+    });
+    let reads = (0..40).map(|_| {
+        let app = &app;
+        async move { app.get("/api/v1/stats/summary?province=1").await.status.as_u16() }
+    });
+    let (writes, reads) = futures_util::future::join(
+        futures_util::future::join_all(writes),
+        futures_util::future::join_all(reads),
+    )
+    .await;
+    assert!(writes.iter().all(|s| *s == 201), "{writes:?}");
+    assert!(reads.iter().all(|s| *s == 200), "{reads:?}");
+    let s = app.get("/api/v1/stats/summary?province=1").await.json();
+    assert_eq!(s["cooperatives"]["active"], 40);
+    let listed = app.get("/api/v1/cooperatives?limit=200").await.json();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 40);
+});
