@@ -46,6 +46,34 @@ pub fn like_escape(s: &str) -> String {
     out
 }
 
+/// A search as the list queries run it: every word must occur in the folded text.
+#[derive(Debug, Default, Clone)]
+pub struct Search {
+    /// `LIKE` patterns, one per word the index cannot serve.
+    pub like: Vec<String>,
+    /// An FTS5 `MATCH` expression for the words of three characters or more (SQLite's
+    /// trigram index); `None` where no index query is needed.
+    pub fts: Option<String>,
+}
+
+/// Splits a query into what the index serves and what `LIKE` checks. PostgreSQL's
+/// trigram index serves `LIKE` itself, so there every word stays a pattern.
+pub fn search(q: &str, with_fts: bool) -> Search {
+    let mut out = Search::default();
+    let mut phrases = Vec::new();
+    for word in fold(q).split(' ').filter(|w| !w.is_empty()) {
+        if with_fts && word.chars().count() >= 3 {
+            phrases.push(format!("\"{}\"", word.replace('"', "\"\"")));
+        } else {
+            out.like.push(format!("%{}%", like_escape(word)));
+        }
+    }
+    if !phrases.is_empty() {
+        out.fts = Some(phrases.join(" "));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,6 +96,16 @@ mod tests {
     #[test]
     fn cleans_white_space() {
         assert_eq!(clean("  HTX \t Như\nHoa "), "HTX Như Hoa");
+    }
+
+    #[test]
+    fn splits_searches_between_index_and_like() {
+        let s = search("HTX Như \"Hoa\" ở", true);
+        assert_eq!(s.fts.as_deref(), Some(r#""htx" "nhu" """hoa""""#));
+        assert_eq!(s.like, ["%o%"]);
+        let s = search("Như 50%", false);
+        assert_eq!(s.fts, None);
+        assert_eq!(s.like, ["%nhu%", r"%50\%%"]);
     }
 
     #[test]

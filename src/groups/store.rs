@@ -1,13 +1,15 @@
 //! Reads and writes of cooperative groups.
 
 use chrono::NaiveDate;
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
 use serde::{Deserialize, Serialize};
 
 use super::input::{GroupListQuery, GroupPatch, GroupSort, GroupStatusChange, NewGroup};
 use super::model::{Group, GroupChanges, NewGroupRow};
 use super::views::GroupRow;
-use crate::db::Conn;
+use crate::db::{Backend, Conn};
 use crate::domain::Status;
 use crate::error::ApiError;
 use crate::http::{decode_cursor, encode_cursor, Page};
@@ -16,7 +18,7 @@ use crate::organizations::store::now;
 use crate::reference::{self, District, Province, Sector};
 use crate::schema::{cooperative_groups, districts, provinces, sectors};
 use crate::stats::ledger;
-use crate::text::{clean, fold, like_escape};
+use crate::text::{self, clean, fold};
 use crate::{keyset, on_backend};
 
 macro_rules! group_rows {
@@ -72,13 +74,7 @@ pub fn list(conn: &mut Conn, filter: &GroupListQuery) -> Result<Page<GroupRow>, 
         None => None,
     };
     let limit = filter.limit.unwrap_or(DEFAULT_LIMIT);
-    let words: Vec<String> = filter
-        .q
-        .as_deref()
-        .map(|q| {
-            fold(q).split(' ').filter(|w| !w.is_empty()).map(|w| format!("%{}%", like_escape(w))).collect()
-        })
-        .unwrap_or_default();
+    let search = text::search(filter.q.as_deref().unwrap_or(""), conn.backend() == Backend::Sqlite);
 
     let mut rows: Vec<GroupRow> = on_backend!(conn, c => {
         let mut query = group_rows!().into_boxed();
@@ -103,8 +99,15 @@ pub fn list(conn: &mut Conn, filter: &GroupListQuery) -> Result<Page<GroupRow>, 
         if let Some(d) = filter.founded_to {
             query = query.filter(cooperative_groups::founding_date.le(d));
         }
-        for pattern in &words {
+        for pattern in &search.like {
             query = query.filter(cooperative_groups::search_text.like(pattern.clone()).escape('\\'));
+        }
+        if let Some(terms) = &search.fts {
+            query = query.filter(
+                sql::<Bool>("cooperative_groups.id IN (SELECT rowid FROM cooperative_groups_search WHERE cooperative_groups_search MATCH ")
+                    .bind::<Text, _>(terms.clone())
+                    .sql(")"),
+            );
         }
         let query = match sort {
             GroupSort::Name => keyset!(query, cooperative_groups::name_key, cooperative_groups::id, after_text.clone(), asc),

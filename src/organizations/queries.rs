@@ -1,18 +1,20 @@
 //! Reads of cooperatives and unions: one record, filtered and searched pages.
 
 use chrono::NaiveDate;
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
 use serde::{Deserialize, Serialize};
 
 use super::input::{ListQuery, SortKey, DEFAULT_LIMIT};
 use super::views::OrganizationRow;
-use crate::db::Conn;
+use crate::db::{Backend, Conn};
 use crate::domain::OrgKind;
 use crate::error::ApiError;
 use crate::http::{decode_cursor, encode_cursor, Page};
 use crate::reference::{self, District, Province, Sector};
 use crate::schema::{districts, organizations, provinces, sectors};
-use crate::text::{fold, like_escape};
+use crate::text::{self, fold};
 use crate::{keyset, on_backend};
 
 use super::model::Organization;
@@ -99,13 +101,7 @@ pub fn list(conn: &mut Conn, kind: OrgKind, filter: &ListQuery) -> Result<Page<O
         None => None,
     };
     let limit = filter.limit.unwrap_or(DEFAULT_LIMIT);
-    let words: Vec<String> = filter
-        .q
-        .as_deref()
-        .map(|q| {
-            fold(q).split(' ').filter(|w| !w.is_empty()).map(|w| format!("%{}%", like_escape(w))).collect()
-        })
-        .unwrap_or_default();
+    let search = text::search(filter.q.as_deref().unwrap_or(""), conn.backend() == Backend::Sqlite);
 
     let mut rows: Vec<OrganizationRow> = on_backend!(conn, c => {
         let mut query = organization_rows!()
@@ -132,8 +128,15 @@ pub fn list(conn: &mut Conn, kind: OrgKind, filter: &ListQuery) -> Result<Page<O
         if let Some(d) = filter.registered_to {
             query = query.filter(organizations::registration_date.le(d));
         }
-        for pattern in &words {
+        for pattern in &search.like {
             query = query.filter(organizations::search_text.like(pattern.clone()).escape('\\'));
+        }
+        if let Some(terms) = &search.fts {
+            query = query.filter(
+                sql::<Bool>("organizations.id IN (SELECT rowid FROM organizations_search WHERE organizations_search MATCH ")
+                    .bind::<Text, _>(terms.clone())
+                    .sql(")"),
+            );
         }
         let query = match sort {
             SortKey::Name => keyset!(query, organizations::name_key, organizations::id, after_text.clone(), asc),

@@ -1,0 +1,2 @@
+DROP INDEX cooperative_groups_search_trgm;
+DROP INDEX organizations_search_trgm;

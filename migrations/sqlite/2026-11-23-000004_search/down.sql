@@ -1,0 +1,8 @@
+DROP TRIGGER cooperative_groups_search_update;
+DROP TRIGGER cooperative_groups_search_delete;
+DROP TRIGGER cooperative_groups_search_insert;
+DROP TABLE cooperative_groups_search;
+DROP TRIGGER organizations_search_update;
+DROP TRIGGER organizations_search_delete;
+DROP TRIGGER organizations_search_insert;
+DROP TABLE organizations_search;
