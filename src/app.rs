@@ -68,7 +68,9 @@ pub fn app(
     >,
 > {
     let (app, api) = registry().split_for_parts();
+    let routes = web::Data::new(RouteTable::from_document(&api));
     app.app_data(web::Data::new(db))
+        .app_data(routes)
         .app_data(BodyLimit(settings.body_limit))
         .app_data(path_config())
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/openapi.json", api))
@@ -76,11 +78,67 @@ pub fn app(
         .default_service(web::to(not_found))
         .wrap(Compress::default())
         .wrap(security_headers())
+        .wrap(actix_web::middleware::from_fn(head_as_get))
         .wrap(actix_web::middleware::from_fn(log_request))
 }
 
-async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound(format!("route {} {}", req.method(), req.path())))
+/// The documented paths and their methods, to tell "no such route" (404) from "not with
+/// this method" (405 with `Allow`).
+struct RouteTable(Vec<(Vec<String>, Vec<&'static str>)>);
+
+impl RouteTable {
+    fn from_document(api: &utoipa::openapi::OpenApi) -> RouteTable {
+        let routes = api
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let segments = path.split('/').map(str::to_owned).collect();
+                let methods = [
+                    ("GET", item.get.is_some()),
+                    ("HEAD", item.get.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                ];
+                (segments, methods.iter().filter(|(_, has)| *has).map(|(m, _)| *m).collect())
+            })
+            .collect();
+        RouteTable(routes)
+    }
+
+    fn allowed(&self, path: &str) -> Option<String> {
+        let asked: Vec<&str> = path.split('/').collect();
+        let matches = |template: &[String]| {
+            template.len() == asked.len()
+                && template.iter().zip(&asked).all(|(t, a)| t == a || (t.starts_with('{') && !a.is_empty()))
+        };
+        let methods: Vec<&str> =
+            self.0.iter().filter(|(t, _)| matches(t)).flat_map(|(_, m)| m.iter().copied()).collect();
+        (!methods.is_empty()).then(|| methods.join(", "))
+    }
+}
+
+async fn not_found(
+    req: actix_web::HttpRequest,
+    routes: web::Data<RouteTable>,
+) -> Result<HttpResponse, ApiError> {
+    match routes.allowed(req.path()) {
+        Some(allow) => Err(ApiError::MethodNotAllowed { method: req.method().to_string(), allow }),
+        None => Err(ApiError::NotFound(format!("route {} {}", req.method(), req.path()))),
+    }
+}
+
+/// Serves HEAD as GET; the HTTP layer leaves the body out of the answer to a HEAD request.
+async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.method() == actix_web::http::Method::HEAD {
+        req.head_mut().method = actix_web::http::Method::GET;
+    }
+    next.call(req).await
 }
 
 /// Headers that keep browsers from sniffing, framing or leaking what the API returns.

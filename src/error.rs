@@ -53,6 +53,9 @@ pub enum ApiError {
     NotFound(String),
     #[error("{detail}")]
     Conflict { detail: String, errors: Vec<FieldError> },
+    /// The path exists but not with this method; `allow` lists the methods it has.
+    #[error("{method} is not allowed here; allowed: {allow}")]
+    MethodNotAllowed { method: String, allow: String },
     #[error("{0}")]
     PreconditionFailed(String),
     #[error("{0}")]
@@ -93,6 +96,7 @@ impl ApiError {
             ApiError::Validation(_) => ("validation", "Invalid input"),
             ApiError::NotFound(_) => ("not-found", "Not found"),
             ApiError::Conflict { .. } => ("conflict", "Conflict with the current state"),
+            ApiError::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
             ApiError::PreconditionFailed(_) => ("precondition-failed", "Precondition failed"),
             ApiError::PayloadTooLarge(_) => ("payload-too-large", "Request body too large"),
             ApiError::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
@@ -132,6 +136,7 @@ impl ResponseError for ApiError {
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -147,8 +152,14 @@ impl ResponseError for ApiError {
         }
         let mut response = HttpResponse::build(self.status_code());
         response.content_type("application/problem+json");
-        if matches!(self, ApiError::Unavailable(_)) {
-            response.insert_header((header::RETRY_AFTER, "1"));
+        match self {
+            ApiError::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, "1"));
+            }
+            ApiError::MethodNotAllowed { allow, .. } => {
+                response.insert_header((header::ALLOW, allow.as_str()));
+            }
+            _ => {}
         }
         response.json(self.problem())
     }

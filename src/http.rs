@@ -14,26 +14,59 @@ pub fn etag(kind: &str, id: i64, version: i32) -> String {
     format!("\"{kind}-{id}-v{version}\"")
 }
 
-/// The version a conditional update expects, read from `If-Match` when it names one of
-/// our tags; the write then succeeds only if that version is still current.
-pub fn expected_version(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
-    let Some(value) = req.headers().get(header::IF_MATCH) else {
-        return Ok(None);
-    };
-    let value =
-        value.to_str().map_err(|_| ApiError::bad_request("If-Match", "is not a valid header value"))?.trim();
-    if value == "*" {
-        return Ok(None);
+/// What an update's `If-Match` header asks for (RFC 9110 §13.1.1).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Precondition {
+    /// No header: the update applies to whatever version is current.
+    #[default]
+    None,
+    /// `If-Match: *`: the record must exist.
+    Any,
+    /// The current entity tag must be one of these; weak tags never match (strong
+    /// comparison), so they are kept with their `W/` prefix.
+    Tags(Vec<String>),
+}
+
+impl Precondition {
+    /// Reads `If-Match`; a value that is not a list of entity tags is a 400.
+    pub fn from_request(req: &HttpRequest) -> Result<Precondition, ApiError> {
+        let Some(value) = req.headers().get(header::IF_MATCH) else {
+            return Ok(Precondition::None);
+        };
+        let malformed = || {
+            ApiError::bad_request(
+                "If-Match",
+                "must be * or a list of entity tags such as \"cooperative-12-v3\"",
+            )
+        };
+        let value = value.to_str().map_err(|_| malformed())?.trim();
+        if value == "*" {
+            return Ok(Precondition::Any);
+        }
+        let tags: Vec<String> = value.split(',').map(|t| t.trim().to_owned()).collect();
+        let well_formed = |t: &str| {
+            let opaque = t.strip_prefix("W/").unwrap_or(t);
+            opaque.len() >= 2
+                && opaque.starts_with('"')
+                && opaque.ends_with('"')
+                && !opaque[1..opaque.len() - 1].contains('"')
+        };
+        if tags.iter().all(|t| well_formed(t)) {
+            Ok(Precondition::Tags(tags))
+        } else {
+            Err(malformed())
+        }
     }
-    let version = value
-        .trim_start_matches("W/")
-        .trim_matches('"')
-        .rsplit_once("-v")
-        .and_then(|(_, v)| v.parse::<i32>().ok());
-    match version {
-        Some(v) => Ok(Some(v)),
-        None => {
-            Err(ApiError::PreconditionFailed(format!("If-Match {value} names no version of this record")))
+
+    /// 412 unless the record's current tag satisfies the precondition.
+    pub fn check(&self, current: &str) -> Result<(), ApiError> {
+        match self {
+            Precondition::Tags(tags) if !tags.iter().any(|t| t == current) => {
+                Err(ApiError::PreconditionFailed(format!(
+                    "the record has changed: its current ETag is {current}"
+                )))
+            }
+            _ => Ok(()),
         }
     }
 }

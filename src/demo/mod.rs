@@ -145,7 +145,7 @@ fn write_units(conn: &mut Conn, plan: &Plan) -> Result<(), ApiError> {
                     note: Some(capital_note(u.capital[e - 1].1, u.capital[e].1).into()),
                 };
                 validate(&entry)?;
-                store::add_capital(conn, u.kind, id_of(&ids, i)?, entry, None)?;
+                store::add_capital(conn, u.kind, id_of(&ids, i)?, entry, &crate::http::Precondition::None)?;
             }
             Step::Members(e) => {
                 let entry = NewMemberEntry {
@@ -154,12 +154,18 @@ fn write_units(conn: &mut Conn, plan: &Plan) -> Result<(), ApiError> {
                     note: Some(members_note(u, u.members[e - 1].1, u.members[e].1).into()),
                 };
                 validate(&entry)?;
-                store::add_members(conn, u.kind, id_of(&ids, i)?, entry, None)?;
+                store::add_members(conn, u.kind, id_of(&ids, i)?, entry, &crate::http::Precondition::None)?;
             }
             Step::Dissolve => {
                 let change = StatusChange { status: Status::Dissolved, dissolution_date: Some(day) };
                 validate(&change)?;
-                store::change_status(conn, u.kind, id_of(&ids, i)?, change, None)?;
+                store::change_status(
+                    conn,
+                    u.kind,
+                    id_of(&ids, i)?,
+                    change,
+                    &crate::http::Precondition::None,
+                )?;
             }
         }
     }

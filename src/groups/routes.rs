@@ -7,9 +7,9 @@ use super::views::GroupView;
 use crate::db::Db;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Json, Query};
-use crate::http::{conditional_json, etag, expected_version, page_response, Page};
+use crate::http::{conditional_json, etag, page_response, Page, Precondition};
 
-const ETAG_KIND: &str = "group";
+pub(super) const ETAG_KIND: &str = "group";
 
 async fn load_view(db: &Db, id: i64) -> Result<GroupView, ApiError> {
     Ok(db.read(move |c| store::find(c, id)).await?.into())
@@ -24,7 +24,8 @@ fn record_response(builder: &mut actix_web::HttpResponseBuilder, view: &GroupVie
     tag = "cooperative-groups",
     params(GroupListQuery),
     responses(
-        (status = 200, description = "One page; `Link: rel=\"next\"` points at the next", body = Page<GroupView>),
+        (status = 200, description = "One page; `Link: rel=\"next\"` points at the next", body = Page<GroupView>,
+         headers(("Link" = String, description = "`<url>; rel=\"next\"` when there is a next page"))),
         (status = 400, description = "Bad query parameter or cursor", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -94,7 +95,7 @@ pub async fn get_group(
 #[utoipa::path(
     tag = "cooperative-groups",
     params(("id" = i64, Path, description = "Record id"),
-           ("If-Match" = Option<String>, Header, description = "ETag of the version the change is based on")),
+           ("If-Match" = Option<String>, Header, nullable = false, description = "ETag of the version the change is based on (or `*`); a list of tags matches when one is current", pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#)),
     request_body = GroupPatch,
     responses(
         (status = 200, description = "The changed record", body = GroupView, headers(("ETag" = String))),
@@ -115,9 +116,9 @@ pub async fn update_group(
     body: Json<GroupPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let expected = expected_version(&req)?;
+    let expected = Precondition::from_request(&req)?;
     let patch = body.0;
-    db.write(move |c| store::update(c, id, patch, expected)).await?;
+    db.write(move |c| store::update(c, id, patch, &expected)).await?;
     let view = load_view(&db, id).await?;
     Ok(record_response(&mut HttpResponse::Ok(), &view))
 }
@@ -126,7 +127,7 @@ pub async fn update_group(
 #[utoipa::path(
     tag = "cooperative-groups",
     params(("id" = i64, Path, description = "Record id"),
-           ("If-Match" = Option<String>, Header, description = "ETag of the version the change is based on")),
+           ("If-Match" = Option<String>, Header, nullable = false, description = "ETag of the version the change is based on (or `*`); a list of tags matches when one is current", pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#)),
     request_body = GroupStatusChange,
     responses(
         (status = 200, description = "The changed record", body = GroupView, headers(("ETag" = String))),
@@ -147,9 +148,9 @@ pub async fn change_group_status(
     body: Json<GroupStatusChange>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let expected = expected_version(&req)?;
+    let expected = Precondition::from_request(&req)?;
     let change = body.0;
-    db.write(move |c| store::change_status(c, id, change, expected)).await?;
+    db.write(move |c| store::change_status(c, id, change, &expected)).await?;
     let view = load_view(&db, id).await?;
     Ok(record_response(&mut HttpResponse::Ok(), &view))
 }

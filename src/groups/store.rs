@@ -12,7 +12,7 @@ use super::views::GroupRow;
 use crate::db::{Backend, Conn};
 use crate::domain::Status;
 use crate::error::ApiError;
-use crate::http::{decode_cursor, encode_cursor, Page};
+use crate::http::{decode_cursor, encode_cursor, etag, Page, Precondition};
 use crate::organizations::input::DEFAULT_LIMIT;
 use crate::organizations::store::now;
 use crate::reference::{self, District, Province, Sector};
@@ -178,15 +178,11 @@ fn tracked(
     ledger::settle(conn, &before, &after)
 }
 
-fn find_plain(conn: &mut Conn, id: i64, expected: Option<i32>) -> Result<Group, ApiError> {
+fn find_plain(conn: &mut Conn, id: i64, expected: &Precondition) -> Result<Group, ApiError> {
     let group: Group = on_backend!(conn, c => cooperative_groups::table.find(id).select(Group::as_select()).first(c).optional())?
         .ok_or_else(|| ApiError::NotFound(format!("cooperative group {id}")))?;
-    match expected {
-        Some(v) if v != group.version => {
-            Err(ApiError::PreconditionFailed(format!("the record is at version {}, not {v}", group.version)))
-        }
-        _ => Ok(group),
-    }
+    expected.check(&etag(super::routes::ETAG_KIND, group.id, group.version))?;
+    Ok(group)
 }
 
 fn save(conn: &mut Conn, current: &Group, mut changes: GroupChanges) -> Result<(), ApiError> {
@@ -201,8 +197,8 @@ fn save(conn: &mut Conn, current: &Group, mut changes: GroupChanges) -> Result<(
     }
 }
 
-pub fn update(conn: &mut Conn, id: i64, patch: GroupPatch, expected: Option<i32>) -> Result<(), ApiError> {
-    find_plain(conn, id, None)?;
+pub fn update(conn: &mut Conn, id: i64, patch: GroupPatch, expected: &Precondition) -> Result<(), ApiError> {
+    find_plain(conn, id, &Precondition::None)?;
     tracked(conn, id, |c| update_untracked(c, id, patch, expected))
 }
 
@@ -210,7 +206,7 @@ fn update_untracked(
     conn: &mut Conn,
     id: i64,
     patch: GroupPatch,
-    expected: Option<i32>,
+    expected: &Precondition,
 ) -> Result<(), ApiError> {
     let current = find_plain(conn, id, expected)?;
     let mut changes = GroupChanges::default();
@@ -223,16 +219,17 @@ fn update_untracked(
     if let Some(code) = &patch.sector {
         changes.sector_id = Some(reference::sector_by_code(conn, code, "sector")?.id);
     }
-    if patch.province_id.is_some() || patch.district_id.is_some() {
+    let province_id = patch.province_id.unwrap_or(current.province_id);
+    let district_id = match (patch.district_id, patch.province_id) {
+        (Some(d), _) => d,
+        (None, Some(p)) if p != current.province_id => None,
+        (None, _) => current.district_id,
+    };
+    // Sending back the location the client read moves nothing.
+    if (province_id, district_id) != (current.province_id, current.district_id) {
         if current.status == Status::Dissolved.as_str() {
             return Err(ApiError::conflict("status", "a dissolved group cannot move"));
         }
-        let province_id = patch.province_id.unwrap_or(current.province_id);
-        let district_id = match (patch.district_id, patch.province_id) {
-            (Some(d), _) => d,
-            (None, Some(p)) if p != current.province_id => None,
-            (None, _) => current.district_id,
-        };
         // groups keep no location history: the new location must be valid today
         reference::check_location(conn, province_id, district_id, crate::domain::today())?;
         changes.province_id = Some(province_id);
@@ -248,9 +245,9 @@ pub fn change_status(
     conn: &mut Conn,
     id: i64,
     change: GroupStatusChange,
-    expected: Option<i32>,
+    expected: &Precondition,
 ) -> Result<(), ApiError> {
-    find_plain(conn, id, None)?;
+    find_plain(conn, id, &Precondition::None)?;
     tracked(conn, id, |c| change_status_untracked(c, id, change, expected))
 }
 
@@ -258,7 +255,7 @@ fn change_status_untracked(
     conn: &mut Conn,
     id: i64,
     change: GroupStatusChange,
-    expected: Option<i32>,
+    expected: &Precondition,
 ) -> Result<(), ApiError> {
     let current = find_plain(conn, id, expected)?;
     if current.status == Status::Dissolved.as_str() {

@@ -1,4 +1,4 @@
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -23,8 +23,8 @@ pub struct GroupView {
     pub member_count: i32,
     pub status: Status,
     pub dissolution_date: Option<NaiveDate>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
     pub version: i32,
 }
 
@@ -42,8 +42,8 @@ impl From<GroupRow> for GroupView {
             member_count: g.member_count,
             status: Status::from_db(&g.status),
             dissolution_date: g.dissolution_date,
-            created_at: g.created_at,
-            updated_at: g.updated_at,
+            created_at: g.created_at.and_utc(),
+            updated_at: g.updated_at.and_utc(),
             version: g.version,
         }
     }

@@ -64,7 +64,7 @@ pub struct NewOrganization {
     #[schema(min_length = 1, max_length = 200)]
     pub legal_representative: String,
     #[validate(custom(function = "domain::phone"))]
-    #[schema(example = "0204 3854 123", max_length = 24)]
+    #[schema(example = "0204 3854 123", max_length = 24, pattern = r"^\+?(?:[ .-]*[0-9]){8,15}[ .-]*$")]
     pub phone: Option<String>,
     #[validate(
         email(message = "must be an email address"),
@@ -156,7 +156,7 @@ pub struct OrganizationPatch {
     pub legal_representative: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(custom(function = "domain::phone"))]
-    #[schema(value_type = Option<String>, max_length = 24)]
+    #[schema(value_type = Option<String>, max_length = 24, pattern = r"^\+?(?:[ .-]*[0-9]){8,15}[ .-]*$")]
     pub phone: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[validate(

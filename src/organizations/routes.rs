@@ -21,7 +21,7 @@ macro_rules! organization_routes {
         use $crate::db::Db;
         use $crate::error::{ApiError, Problem};
         use $crate::extract::{Json, Query};
-        use $crate::http::{conditional_json, etag, expected_version, page_response, Page};
+        use $crate::http::{conditional_json, etag, page_response, Page, Precondition};
         use $crate::organizations::input::{ListQuery, NewCapitalEntry, NewMemberEntry, NewOrganization, OrganizationPatch, StatusChange};
         use $crate::organizations::views::{CapitalEntryView, LocationEntryView, MemberEntryView, OrganizationView};
         use $crate::organizations::{queries, store};
@@ -43,7 +43,8 @@ macro_rules! organization_routes {
             summary = concat!("List ", $noun, "s: filter, search, sort, page"),
             params(ListQuery),
             responses(
-                (status = 200, description = "One page; `Link: rel=\"next\"` points at the next", body = Page<OrganizationView>),
+                (status = 200, description = "One page; `Link: rel=\"next\"` points at the next", body = Page<OrganizationView>,
+                 headers(("Link" = String, description = "`<url>; rel=\"next\"` when there is a next page"))),
                 (status = 400, description = "Bad query parameter or cursor", body = Problem, content_type = "application/problem+json"),
             )
         )]
@@ -104,7 +105,7 @@ macro_rules! organization_routes {
             description = "A change of province, district or address records a dated location entry. \
                            Send `If-Match` with the record's ETag to update only the version you read.",
             params(("id" = i64, Path, description = "Record id"),
-                   ("If-Match" = Option<String>, Header, description = "ETag of the version the change is based on")),
+                   ("If-Match" = Option<String>, Header, nullable = false, description = "ETag of the version the change is based on (or `*`); a list of tags matches when one is current", pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#)),
             request_body = OrganizationPatch,
             responses(
                 (status = 200, description = "The changed record", body = OrganizationView, headers(("ETag" = String))),
@@ -120,9 +121,9 @@ macro_rules! organization_routes {
         #[patch($item)]
         pub async fn update(db: web::Data<Db>, req: HttpRequest, id: web::Path<i64>, body: Json<OrganizationPatch>) -> Result<HttpResponse, ApiError> {
             let id = id.into_inner();
-            let expected = expected_version(&req)?;
+            let expected = Precondition::from_request(&req)?;
             let patch = body.0;
-            db.write(move |c| store::update(c, KIND, id, patch, expected)).await?;
+            db.write(move |c| store::update(c, KIND, id, patch, &expected)).await?;
             let view = load_view(&db, id).await?;
             Ok(record_response(&mut HttpResponse::Ok(), &view))
         }
@@ -133,7 +134,7 @@ macro_rules! organization_routes {
             description = "Records are never deleted: dissolution sets the status and its date, \
                            closes open union memberships that day, and is final.",
             params(("id" = i64, Path, description = "Record id"),
-                   ("If-Match" = Option<String>, Header, description = "ETag of the version the change is based on")),
+                   ("If-Match" = Option<String>, Header, nullable = false, description = "ETag of the version the change is based on (or `*`); a list of tags matches when one is current", pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#)),
             request_body = StatusChange,
             responses(
                 (status = 200, description = "The changed record", body = OrganizationView, headers(("ETag" = String))),
@@ -149,9 +150,9 @@ macro_rules! organization_routes {
         #[post($status)]
         pub async fn change_status(db: web::Data<Db>, req: HttpRequest, id: web::Path<i64>, body: Json<StatusChange>) -> Result<HttpResponse, ApiError> {
             let id = id.into_inner();
-            let expected = expected_version(&req)?;
+            let expected = Precondition::from_request(&req)?;
             let change = body.0;
-            db.write(move |c| store::change_status(c, KIND, id, change, expected)).await?;
+            db.write(move |c| store::change_status(c, KIND, id, change, &expected)).await?;
             let view = load_view(&db, id).await?;
             Ok(record_response(&mut HttpResponse::Ok(), &view))
         }
@@ -178,7 +179,7 @@ macro_rules! organization_routes {
             summary = concat!("Record a charter capital figure of a ", $noun),
             description = "The record's current capital is that of its latest entry.",
             params(("id" = i64, Path, description = "Record id"),
-                   ("If-Match" = Option<String>, Header, description = "ETag of the version the change is based on")),
+                   ("If-Match" = Option<String>, Header, nullable = false, description = "ETag of the version the change is based on (or `*`); a list of tags matches when one is current", pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#)),
             request_body = NewCapitalEntry,
             responses(
                 (status = 201, description = "The new entry", body = CapitalEntryView),
@@ -194,9 +195,9 @@ macro_rules! organization_routes {
         #[post($capital)]
         pub async fn add_capital(db: web::Data<Db>, req: HttpRequest, id: web::Path<i64>, body: Json<NewCapitalEntry>) -> Result<HttpResponse, ApiError> {
             let id = id.into_inner();
-            let expected = expected_version(&req)?;
+            let expected = Precondition::from_request(&req)?;
             let entry = body.0;
-            let row = db.write(move |c| store::add_capital(c, KIND, id, entry, expected)).await?;
+            let row = db.write(move |c| store::add_capital(c, KIND, id, entry, &expected)).await?;
             Ok(HttpResponse::Created().json(CapitalEntryView::from(row)))
         }
 
@@ -222,7 +223,7 @@ macro_rules! organization_routes {
             summary = concat!("Record a member count of a ", $noun),
             description = "The record's current member count is that of its latest entry.",
             params(("id" = i64, Path, description = "Record id"),
-                   ("If-Match" = Option<String>, Header, description = "ETag of the version the change is based on")),
+                   ("If-Match" = Option<String>, Header, nullable = false, description = "ETag of the version the change is based on (or `*`); a list of tags matches when one is current", pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#)),
             request_body = NewMemberEntry,
             responses(
                 (status = 201, description = "The new entry", body = MemberEntryView),
@@ -238,9 +239,9 @@ macro_rules! organization_routes {
         #[post($members)]
         pub async fn add_members(db: web::Data<Db>, req: HttpRequest, id: web::Path<i64>, body: Json<NewMemberEntry>) -> Result<HttpResponse, ApiError> {
             let id = id.into_inner();
-            let expected = expected_version(&req)?;
+            let expected = Precondition::from_request(&req)?;
             let entry = body.0;
-            let row = db.write(move |c| store::add_members(c, KIND, id, entry, expected)).await?;
+            let row = db.write(move |c| store::add_members(c, KIND, id, entry, &expected)).await?;
             Ok(HttpResponse::Created().json(MemberEntryView::from(row)))
         }
 

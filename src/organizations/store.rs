@@ -13,6 +13,7 @@ use super::queries::find_plain;
 use crate::db::Conn;
 use crate::domain::{self, OrgKind, Status};
 use crate::error::{ApiError, FieldError};
+use crate::http::{etag, Precondition};
 use crate::on_backend;
 use crate::reference;
 use crate::schema::{capital_entries, location_entries, member_entries, organizations, union_memberships};
@@ -60,15 +61,9 @@ fn tracked<T>(
     Ok(result)
 }
 
-/// 412 when the client's `If-Match` names an older version.
-fn check_version(current: &Organization, expected: Option<i32>) -> Result<(), ApiError> {
-    match expected {
-        Some(v) if v != current.version => Err(ApiError::PreconditionFailed(format!(
-            "the record is at version {}, not {v}",
-            current.version
-        ))),
-        _ => Ok(()),
-    }
+/// 412 unless the record is still the version the client's `If-Match` names.
+fn check_version(current: &Organization, expected: &Precondition) -> Result<(), ApiError> {
+    expected.check(&etag(&current.kind, current.id, current.version))
 }
 
 /// Applies `changes` if the record is still at the version read, and bumps the version;
@@ -174,7 +169,7 @@ fn update_untracked(
     kind: OrgKind,
     id: i64,
     patch: OrganizationPatch,
-    expected: Option<i32>,
+    expected: &Precondition,
 ) -> Result<(), ApiError> {
     let current = find_plain(conn, kind, id)?;
     check_version(&current, expected)?;
@@ -226,10 +221,6 @@ fn move_location(
     patch: &OrganizationPatch,
     changes: &mut OrganizationChanges,
 ) -> Result<(), ApiError> {
-    if current.status == Status::Dissolved.as_str() {
-        return Err(ApiError::conflict("status", "a dissolved unit cannot move"));
-    }
-    let day = patch.location_effective_date.unwrap_or_else(domain::today);
     let province_id = patch.province_id.unwrap_or(current.province_id);
     // A new province without a district names no district of the old one.
     let district_id = match (patch.district_id, patch.province_id) {
@@ -238,6 +229,16 @@ fn move_location(
         (None, _) => current.district_id,
     };
     let address = patch.address.as_deref().map(clean).unwrap_or_else(|| current.address.clone());
+    if (province_id, district_id, address.as_str())
+        == (current.province_id, current.district_id, current.address.as_str())
+    {
+        // The client sent back the location it read: nothing moves.
+        return Ok(());
+    }
+    if current.status == Status::Dissolved.as_str() {
+        return Err(ApiError::conflict("status", "a dissolved unit cannot move"));
+    }
+    let day = patch.location_effective_date.unwrap_or_else(domain::today);
     let latest_query = location_entries::table
         .filter(location_entries::organization_id.eq(current.id))
         .select(diesel::dsl::max(location_entries::effective_date));
@@ -273,7 +274,7 @@ fn change_status_untracked(
     kind: OrgKind,
     id: i64,
     change: StatusChange,
-    expected: Option<i32>,
+    expected: &Precondition,
 ) -> Result<(), ApiError> {
     let current = find_plain(conn, kind, id)?;
     check_version(&current, expected)?;
@@ -359,7 +360,7 @@ fn add_capital_untracked(
     kind: OrgKind,
     id: i64,
     entry: input::NewCapitalEntry,
-    expected: Option<i32>,
+    expected: &Precondition,
 ) -> Result<CapitalEntry, ApiError> {
     let current = find_plain(conn, kind, id)?;
     check_version(&current, expected)?;
@@ -400,7 +401,7 @@ fn add_members_untracked(
     kind: OrgKind,
     id: i64,
     entry: input::NewMemberEntry,
-    expected: Option<i32>,
+    expected: &Precondition,
 ) -> Result<MemberEntry, ApiError> {
     let current = find_plain(conn, kind, id)?;
     check_version(&current, expected)?;
@@ -468,7 +469,7 @@ pub fn update(
     kind: OrgKind,
     id: i64,
     patch: OrganizationPatch,
-    expected: Option<i32>,
+    expected: &Precondition,
 ) -> Result<(), ApiError> {
     find_plain(conn, kind, id)?;
     tracked(conn, id, |c| update_untracked(c, kind, id, patch, expected))
@@ -479,7 +480,7 @@ pub fn change_status(
     kind: OrgKind,
     id: i64,
     change: StatusChange,
-    expected: Option<i32>,
+    expected: &Precondition,
 ) -> Result<(), ApiError> {
     find_plain(conn, kind, id)?;
     tracked(conn, id, |c| change_status_untracked(c, kind, id, change, expected))
@@ -490,7 +491,7 @@ pub fn add_capital(
     kind: OrgKind,
     id: i64,
     entry: input::NewCapitalEntry,
-    expected: Option<i32>,
+    expected: &Precondition,
 ) -> Result<CapitalEntry, ApiError> {
     find_plain(conn, kind, id)?;
     tracked(conn, id, |c| add_capital_untracked(c, kind, id, entry, expected))
@@ -501,7 +502,7 @@ pub fn add_members(
     kind: OrgKind,
     id: i64,
     entry: input::NewMemberEntry,
-    expected: Option<i32>,
+    expected: &Precondition,
 ) -> Result<MemberEntry, ApiError> {
     find_plain(conn, kind, id)?;
     tracked(conn, id, |c| add_members_untracked(c, kind, id, entry, expected))

@@ -1,6 +1,6 @@
 //! JSON views of cooperatives and unions.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -83,8 +83,8 @@ pub struct OrganizationView {
     pub alliance_admission_date: Option<NaiveDate>,
     /// The admission batch, e.g. `2/2021`.
     pub alliance_batch: Option<String>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
     /// Incremented on every change; the ETag carries it.
     pub version: i32,
 }
@@ -112,8 +112,8 @@ impl From<OrganizationRow> for OrganizationView {
             member_count: o.member_count,
             alliance_admission_date: o.alliance_admission_date,
             alliance_batch: o.alliance_batch,
-            created_at: o.created_at,
-            updated_at: o.updated_at,
+            created_at: o.created_at.and_utc(),
+            updated_at: o.updated_at.and_utc(),
             version: o.version,
         }
     }
@@ -127,7 +127,7 @@ pub struct CapitalEntryView {
     /// Charter capital in đồng (VND) from this date on.
     pub charter_capital: i64,
     pub note: Option<String>,
-    pub recorded_at: NaiveDateTime,
+    pub recorded_at: DateTime<Utc>,
 }
 
 impl From<CapitalEntry> for CapitalEntryView {
@@ -137,7 +137,7 @@ impl From<CapitalEntry> for CapitalEntryView {
             effective_date: e.effective_date,
             charter_capital: e.charter_capital,
             note: e.note,
-            recorded_at: e.recorded_at,
+            recorded_at: e.recorded_at.and_utc(),
         }
     }
 }
@@ -150,7 +150,7 @@ pub struct MemberEntryView {
     /// Number of members from this date on.
     pub member_count: i32,
     pub note: Option<String>,
-    pub recorded_at: NaiveDateTime,
+    pub recorded_at: DateTime<Utc>,
 }
 
 impl From<MemberEntry> for MemberEntryView {
@@ -160,7 +160,7 @@ impl From<MemberEntry> for MemberEntryView {
             effective_date: e.effective_date,
             member_count: e.member_count,
             note: e.note,
-            recorded_at: e.recorded_at,
+            recorded_at: e.recorded_at.and_utc(),
         }
     }
 }
@@ -173,7 +173,7 @@ pub struct LocationEntryView {
     pub province_id: i64,
     pub district_id: Option<i64>,
     pub address: String,
-    pub recorded_at: NaiveDateTime,
+    pub recorded_at: DateTime<Utc>,
 }
 
 impl From<LocationEntry> for LocationEntryView {
@@ -184,7 +184,7 @@ impl From<LocationEntry> for LocationEntryView {
             province_id: e.province_id,
             district_id: e.district_id,
             address: e.address,
-            recorded_at: e.recorded_at,
+            recorded_at: e.recorded_at.and_utc(),
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use actix_web::http::header;
 use actix_web::{delete, get, post, web, HttpResponse};
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -42,7 +42,7 @@ pub struct MembershipView {
     pub joined_on: NaiveDate,
     /// Absent while the cooperative is a member.
     pub left_on: Option<NaiveDate>,
-    pub recorded_at: NaiveDateTime,
+    pub recorded_at: DateTime<Utc>,
 }
 
 fn view((m, name, number): (Membership, String, String)) -> MembershipView {
@@ -54,7 +54,7 @@ fn view((m, name, number): (Membership, String, String)) -> MembershipView {
         cooperative_registration_number: number,
         joined_on: m.joined_on,
         left_on: m.left_on,
-        recorded_at: m.recorded_at,
+        recorded_at: m.recorded_at.and_utc(),
     }
 }
 
@@ -172,7 +172,8 @@ fn check_alive(unit: &Organization, day: NaiveDate, field: &str) -> Result<(), A
     params(("id" = i64, Path, description = "Union id"), ("cooperative_id" = i64, Path, description = "Cooperative id")),
     request_body = Join,
     responses(
-        (status = 201, description = "The new membership", body = MembershipView),
+        (status = 201, description = "The new membership", body = MembershipView,
+         headers(("Location" = String, description = "URL of the membership"))),
         (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such union or cooperative", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already a member", body = Problem, content_type = "application/problem+json"),

@@ -150,8 +150,8 @@ db_test!(dissolution_is_dated_and_final, |app| {
     // The record stays readable and listed.
     let listed = app.get("/api/v1/cooperatives?status=dissolved").await.json();
     assert_eq!(listed["items"][0]["id"], created["id"]);
-    // No DELETE route.
-    assert_eq!(app.delete(&format!("/api/v1/cooperatives/{}", created["id"])).await.status, 404);
+    // Records are never deleted: the route has no DELETE.
+    assert_eq!(app.delete(&format!("/api/v1/cooperatives/{}", created["id"])).await.status, 405);
 });
 
 db_test!(capital_and_member_histories_keep_current_values, |app| {
@@ -189,4 +189,35 @@ db_test!(capital_and_member_histories_keep_current_values, |app| {
     let members = app.get(&format!("{base}/members")).await.json();
     assert_eq!(members.as_array().unwrap().len(), 2);
     app.get("/api/v1/cooperatives/424242/capital").await.problem(404);
+});
+
+db_test!(if_match_compares_strong_tags_of_this_record, |app| {
+    let a = app.create("/api/v1/cooperatives", &cooperative("2402000129", "HTX Một")).await;
+    let b = app.create("/api/v1/cooperatives", &cooperative("2402000130", "HTX Hai")).await;
+    let path = format!("/api/v1/cooperatives/{}", a["id"]);
+    let tag_a = app.get(&path).await.header("etag").unwrap();
+    let tag_b = app.get(&format!("/api/v1/cooperatives/{}", b["id"])).await.header("etag").unwrap();
+    let change = json!({"name": "HTX Một Mới"});
+    app.patch(&path, &change, &[("if-match", &tag_b)]).await.problem(412);
+    app.patch(&path, &change, &[("if-match", &format!("W/{tag_a}"))]).await.problem(412);
+    app.patch(&path, &change, &[("if-match", "null")]).await.names_field(400, "If-Match");
+    app.patch("/api/v1/cooperatives/987654", &change, &[("if-match", &tag_a)]).await.problem(404);
+    let list = format!("\"x-1-v1\", {tag_a}");
+    let res = app.patch(&path, &change, &[("if-match", &list)]).await;
+    assert_eq!(res.status, 200, "a list holding the current tag matches");
+    assert!(
+        res.json()["updated_at"].as_str().unwrap().ends_with('Z'),
+        "timestamps are RFC 3339 with an offset"
+    );
+    assert_eq!(app.patch(&path, &json!({"name": "HTX Một"}), &[("if-match", "*")]).await.status, 200);
+});
+
+db_test!(sending_back_the_current_location_changes_nothing, |app| {
+    let created = app.create("/api/v1/cooperatives", &cooperative("2402000131", "HTX Giữ nguyên")).await;
+    let path = format!("/api/v1/cooperatives/{}", created["id"]);
+    let same = json!({"province_id": BAC_GIANG, "district_id": VIET_YEN, "address": created["address"]});
+    let res = app.patch(&path, &same, &[]).await;
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    let locations = app.get(&format!("{path}/locations")).await.json();
+    assert_eq!(locations.as_array().unwrap().len(), 1);
 });

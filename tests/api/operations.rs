@@ -39,3 +39,19 @@ db_test!(concurrent_writers_all_succeed, |app| {
     let listed = app.get("/api/v1/cooperatives?limit=200").await.json();
     assert_eq!(listed["items"].as_array().unwrap().len(), 40);
 });
+
+db_test!(wrong_methods_are_405_and_head_is_get_without_a_body, |app| {
+    let res = app.request(Method::DELETE, "/api/v1/cooperatives", &[], None).await;
+    res.problem(405);
+    assert_eq!(res.header("allow").as_deref(), Some("GET, HEAD, POST"));
+    let res = app.request(Method::PUT, "/api/v1/cooperatives/12", &[], None).await;
+    res.problem(405);
+    assert_eq!(res.header("allow").as_deref(), Some("GET, HEAD, PATCH"));
+    app.request(Method::DELETE, "/api/v1/nowhere", &[], None).await.problem(404);
+
+    let get = app.get("/api/v1/sectors").await;
+    let head = app.request(Method::HEAD, "/api/v1/sectors", &[], None).await;
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+    assert_eq!(head.header("content-type"), get.header("content-type"));
+});
