@@ -6,6 +6,7 @@ crate::organization_routes! {
     noun: "cooperative",
     paths: {
         collection: "/cooperatives",
+        export: "/cooperatives/export",
         item: "/cooperatives/{id}",
         status: "/cooperatives/{id}/status",
         capital: "/cooperatives/{id}/capital",
@@ -13,7 +14,7 @@ crate::organization_routes! {
         locations: "/cooperatives/{id}/locations"
     },
     operation_ids: {
-        list: "list_cooperatives", create: "create_cooperative", get: "get_cooperative",
+        list: "list_cooperatives", export: "export_cooperatives", create: "create_cooperative", get: "get_cooperative",
         update: "update_cooperative", status: "change_cooperative_status",
         capital: "list_cooperative_capital", add_capital: "add_cooperative_capital",
         members: "list_cooperative_members", add_members: "add_cooperative_members",

@@ -8,9 +8,9 @@ macro_rules! organization_routes {
         kind: $kind:expr,
         tag: $tag:literal,
         noun: $noun:literal,
-        paths: { collection: $collection:literal, item: $item:literal, status: $status:literal,
+        paths: { collection: $collection:literal, export: $export:literal, item: $item:literal, status: $status:literal,
                  capital: $capital:literal, members: $members:literal, locations: $locations:literal },
-        operation_ids: { list: $op_list:literal, create: $op_create:literal, get: $op_get:literal,
+        operation_ids: { list: $op_list:literal, export: $op_export:literal, create: $op_create:literal, get: $op_get:literal,
                  update: $op_update:literal, status: $op_status:literal, capital: $op_capital:literal,
                  add_capital: $op_add_capital:literal, members: $op_members:literal,
                  add_members: $op_add_members:literal, locations: $op_locations:literal }
@@ -57,6 +57,24 @@ macro_rules! organization_routes {
                 next_cursor: page.next_cursor,
             };
             Ok(page_response(&req, &page))
+        }
+
+        #[utoipa::path(
+            tag = $tag, operation_id = $op_export,
+            summary = concat!("Export ", $noun, "s as CSV or newline-delimited JSON"),
+            description = "Takes the list's filters, search and sort; streams every matching record \
+                           page by page, so memory stays flat however large the export.",
+            params($crate::organizations::export::ExportQuery),
+            responses(
+                (status = 200, description = "The records, streamed",
+                 content((String = "text/csv"), (OrganizationView = "application/x-ndjson"))),
+                (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
+            )
+        )]
+        #[get($export)]
+        pub async fn export(db: web::Data<Db>, query: Query<$crate::organizations::export::ExportQuery>) -> Result<HttpResponse, ApiError> {
+            let (format, body) = $crate::organizations::export::export(db.get_ref().clone(), KIND, query.0).await?;
+            Ok(HttpResponse::Ok().content_type(format.content_type()).streaming(body))
         }
 
         #[utoipa::path(
@@ -265,6 +283,7 @@ macro_rules! organization_routes {
         /// Registers this resource's routes.
         pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             cfg.service(list)
+                .service(export)
                 .service(create)
                 .service(read)
                 .service(update)

@@ -8,6 +8,7 @@ crate::organization_routes! {
     noun: "cooperative union",
     paths: {
         collection: "/unions",
+        export: "/unions/export",
         item: "/unions/{id}",
         status: "/unions/{id}/status",
         capital: "/unions/{id}/capital",
@@ -15,7 +16,7 @@ crate::organization_routes! {
         locations: "/unions/{id}/locations"
     },
     operation_ids: {
-        list: "list_unions", create: "create_union", get: "get_union",
+        list: "list_unions", export: "export_unions", create: "create_union", get: "get_union",
         update: "update_union", status: "change_union_status",
         capital: "list_union_capital", add_capital: "add_union_capital",
         members: "list_union_member_counts", add_members: "add_union_member_count",

@@ -101,3 +101,41 @@ db_test!(thai_binh_2018_and_alliance_batch_2021, |app| {
         .json();
     assert_eq!(batch[0]["admitted"], 14, "batch 2/2021: 14 units admitted to the provincial alliance");
 });
+
+db_test!(exports_stream_every_selected_record, |app| {
+    load_demo(&app).await;
+    let active =
+        app.get("/api/v1/stats/summary?province=1").await.json()["cooperatives"]["active"].as_i64().unwrap();
+    assert!(active > 1000, "more than one export page");
+
+    let csv = app.get("/api/v1/cooperatives/export?province=1&status=active").await;
+    assert_eq!(csv.status, 200);
+    assert_eq!(csv.header("content-type").as_deref(), Some("text/csv; charset=utf-8"));
+    let mut reader = csv::Reader::from_reader(csv.body.as_slice());
+    let headers = reader.headers().unwrap().clone();
+    assert_eq!(&headers[0], "id");
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(records.len() as i64, active);
+    let ids: std::collections::HashSet<&str> = records.iter().map(|r| r.get(0).unwrap()).collect();
+    assert_eq!(ids.len() as i64, active, "no record twice");
+    assert!(records.iter().all(|r| r.get(17) == Some("active") && r.get(8) == Some("1")));
+
+    let ndjson = app
+        .get("/api/v1/cooperatives/export?province=1&status=active&format=ndjson&sort=-registration_date")
+        .await;
+    assert_eq!(ndjson.header("content-type").as_deref(), Some("application/x-ndjson"));
+    let lines: Vec<serde_json::Value> = ndjson
+        .body
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice(l).unwrap())
+        .collect();
+    assert_eq!(lines.len() as i64, active);
+    let dates: Vec<&str> = lines.iter().map(|l| l["registration_date"].as_str().unwrap()).collect();
+    assert!(dates.windows(2).all(|w| w[0] >= w[1]), "in the asked order");
+
+    let found = app.get("/api/v1/cooperatives/export?q=nhu%20hoa&format=ndjson").await;
+    assert!(String::from_utf8_lossy(&found.body).contains("HTX Như Hoa"));
+    app.get("/api/v1/cooperatives/export?format=xml").await.names_field(400, "format");
+    app.get("/api/v1/cooperatives/export?province=404").await.names_field(400, "province");
+});
