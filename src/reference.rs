@@ -122,6 +122,15 @@ pub fn province_and_predecessors(conn: &mut Conn, id: i64) -> Result<Vec<i64>, A
     Ok(with_predecessors(&units, id))
 }
 
+/// A 400 on the query parameter `field` unless district `id` exists.
+pub fn require_district(conn: &mut Conn, id: i64, field: &str) -> Result<(), ApiError> {
+    let query = districts::table.find(id).select(districts::id);
+    match on_backend!(conn, c => query.first::<i64>(c).optional())? {
+        Some(_) => Ok(()),
+        None => Err(ApiError::bad_request(field, format!("unknown district {id}"))),
+    }
+}
+
 /// The sector with this code, or a 422 naming `field`.
 pub fn sector_by_code(conn: &mut Conn, code: &str, field: &str) -> Result<Sector, ApiError> {
     let query = sectors::table.filter(sectors::code.eq(code)).select(sectors::all_columns);

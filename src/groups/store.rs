@@ -65,6 +65,9 @@ pub fn list(conn: &mut Conn, filter: &GroupListQuery) -> Result<Page<GroupRow>, 
         _ => None,
     };
     let provinces_in = filter.province.map(|p| reference::province_and_predecessors(conn, p)).transpose()?;
+    if let Some(d) = filter.district {
+        reference::require_district(conn, d, "district")?;
+    }
     let sector_id = match &filter.sector {
         Some(code) => Some(
             reference::sector_by_code(conn, code, "sector")

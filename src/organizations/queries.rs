@@ -92,6 +92,9 @@ pub fn list(conn: &mut Conn, kind: OrgKind, filter: &ListQuery) -> Result<Page<O
         Some(p) => Some(reference::province_and_predecessors(conn, p)?),
         None => None,
     };
+    if let Some(d) = filter.district {
+        reference::require_district(conn, d, "district")?;
+    }
     let sector_id = match &filter.sector {
         Some(code) => Some(
             reference::sector_by_code(conn, code, "sector")

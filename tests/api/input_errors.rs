@@ -87,6 +87,8 @@ db_test!(bad_query_and_path_parameters_are_400, |app| {
     app.get("/api/v1/cooperatives?cursor=not-a-cursor").await.names_field(400, "cursor");
     app.get("/api/v1/cooperatives?sort=color").await.names_field(400, "sort");
     app.get("/api/v1/cooperatives?province=77").await.names_field(400, "province");
+    app.get("/api/v1/cooperatives?district=77").await.names_field(400, "district");
+    app.get("/api/v1/cooperative-groups?district=77").await.names_field(400, "district");
     app.get("/api/v1/cooperatives?sector=mining").await.names_field(400, "sector");
     app.get("/api/v1/cooperatives?bogus=1").await.problem(400);
     app.get("/api/v1/cooperatives?q=%27%3B%20DROP%20TABLE%20organizations%3B--").await;
