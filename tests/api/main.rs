@@ -4,6 +4,7 @@
 mod harness;
 
 mod cooperatives;
+mod crash;
 mod demo_figures;
 mod fixtures;
 mod groups;
