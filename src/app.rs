@@ -108,15 +108,28 @@ impl RouteTable {
         RouteTable(routes)
     }
 
-    fn allowed(&self, path: &str) -> Option<String> {
+    /// The methods of the most specific documented path matching `path` (literal
+    /// segments beat parameters: `/cooperatives/export` before `/cooperatives/{id}`).
+    fn allowed(&self, path: &str) -> Option<Vec<&'static str>> {
         let asked: Vec<&str> = path.split('/').collect();
-        let matches = |template: &[String]| {
-            template.len() == asked.len()
-                && template.iter().zip(&asked).all(|(t, a)| t == a || (t.starts_with('{') && !a.is_empty()))
+        let specificity = |template: &[String]| -> Option<usize> {
+            if template.len() != asked.len() {
+                return None;
+            }
+            let mut literal = 0;
+            for (t, a) in template.iter().zip(&asked) {
+                if t == a {
+                    literal += 1;
+                } else if !(t.starts_with('{') && !a.is_empty()) {
+                    return None;
+                }
+            }
+            Some(literal)
         };
-        let methods: Vec<&str> =
-            self.0.iter().filter(|(t, _)| matches(t)).flat_map(|(_, m)| m.iter().copied()).collect();
-        (!methods.is_empty()).then(|| methods.join(", "))
+        let scored: Vec<(usize, &Vec<&'static str>)> =
+            self.0.iter().filter_map(|(t, m)| specificity(t).map(|s| (s, m))).collect();
+        let best = scored.iter().map(|(s, _)| *s).max()?;
+        Some(scored.into_iter().filter(|(s, _)| *s == best).flat_map(|(_, m)| m.iter().copied()).collect())
     }
 }
 
@@ -124,9 +137,15 @@ async fn not_found(
     req: actix_web::HttpRequest,
     routes: web::Data<RouteTable>,
 ) -> Result<HttpResponse, ApiError> {
+    let method = req.method().as_str();
     match routes.allowed(req.path()) {
-        Some(allow) => Err(ApiError::MethodNotAllowed { method: req.method().to_string(), allow }),
-        None => Err(ApiError::NotFound(format!("route {} {}", req.method(), req.path()))),
+        // The path's shape is known and the method allowed, so a parameter was malformed
+        // (`/cooperatives/abc`).
+        Some(allow) if allow.contains(&method) => {
+            Err(ApiError::bad_request("path", format!("{} has an invalid path parameter", req.path())))
+        }
+        Some(allow) => Err(ApiError::MethodNotAllowed { method: method.to_owned(), allow: allow.join(", ") }),
+        None => Err(ApiError::NotFound(format!("route {method} {}", req.path()))),
     }
 }
 

@@ -7,11 +7,11 @@ crate::organization_routes! {
     paths: {
         collection: "/cooperatives",
         export: "/cooperatives/export",
-        item: "/cooperatives/{id}",
-        status: "/cooperatives/{id}/status",
-        capital: "/cooperatives/{id}/capital",
-        members: "/cooperatives/{id}/members",
-        locations: "/cooperatives/{id}/locations"
+        item: "/cooperatives/{id:[0-9]+}",
+        status: "/cooperatives/{id:[0-9]+}/status",
+        capital: "/cooperatives/{id:[0-9]+}/capital",
+        members: "/cooperatives/{id:[0-9]+}/members",
+        locations: "/cooperatives/{id:[0-9]+}/locations"
     },
     operation_ids: {
         list: "list_cooperatives", export: "export_cooperatives", create: "create_cooperative", get: "get_cooperative",

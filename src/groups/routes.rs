@@ -81,7 +81,7 @@ pub async fn create_group(
         (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/cooperative-groups/{id}")]
+#[get("/cooperative-groups/{id:[0-9]+}")]
 pub async fn get_group(
     db: web::Data<Db>,
     req: HttpRequest,
@@ -108,7 +108,7 @@ pub async fn get_group(
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[patch("/cooperative-groups/{id}")]
+#[patch("/cooperative-groups/{id:[0-9]+}")]
 pub async fn update_group(
     db: web::Data<Db>,
     req: HttpRequest,
@@ -140,7 +140,7 @@ pub async fn update_group(
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/cooperative-groups/{id}/status")]
+#[post("/cooperative-groups/{id:[0-9]+}/status")]
 pub async fn change_group_status(
     db: web::Data<Db>,
     req: HttpRequest,

@@ -100,7 +100,7 @@ pub struct MembershipsQuery {
         (status = 404, description = "No such union", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/unions/{id}/memberships")]
+#[get("/unions/{id:[0-9]+}/memberships")]
 pub async fn list_memberships(
     db: web::Data<Db>,
     id: web::Path<i64>,
@@ -127,7 +127,7 @@ pub async fn list_memberships(
         (status = 404, description = "No such union, or never a member", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/unions/{id}/members/{cooperative_id}")]
+#[get("/unions/{id:[0-9]+}/members/{cooperative_id:[0-9]+}")]
 pub async fn get_membership(
     db: web::Data<Db>,
     path: web::Path<(i64, i64)>,
@@ -182,7 +182,7 @@ fn check_alive(unit: &Organization, day: NaiveDate, field: &str) -> Result<(), A
         (status = 422, description = "Invalid date", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/unions/{id}/members/{cooperative_id}")]
+#[post("/unions/{id:[0-9]+}/members/{cooperative_id:[0-9]+}")]
 pub async fn join(
     db: web::Data<Db>,
     path: web::Path<(i64, i64)>,
@@ -246,7 +246,7 @@ pub struct Leave {
         (status = 422, description = "Invalid date", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[delete("/unions/{id}/members/{cooperative_id}")]
+#[delete("/unions/{id:[0-9]+}/members/{cooperative_id:[0-9]+}")]
 pub async fn leave(
     db: web::Data<Db>,
     path: web::Path<(i64, i64)>,

@@ -9,11 +9,11 @@ crate::organization_routes! {
     paths: {
         collection: "/unions",
         export: "/unions/export",
-        item: "/unions/{id}",
-        status: "/unions/{id}/status",
-        capital: "/unions/{id}/capital",
-        members: "/unions/{id}/members",
-        locations: "/unions/{id}/locations"
+        item: "/unions/{id:[0-9]+}",
+        status: "/unions/{id:[0-9]+}/status",
+        capital: "/unions/{id:[0-9]+}/capital",
+        members: "/unions/{id:[0-9]+}/members",
+        locations: "/unions/{id:[0-9]+}/locations"
     },
     operation_ids: {
         list: "list_unions", export: "export_unions", create: "create_union", get: "get_union",

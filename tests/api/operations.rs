@@ -48,6 +48,12 @@ db_test!(wrong_methods_are_405_and_head_is_get_without_a_body, |app| {
     res.problem(405);
     assert_eq!(res.header("allow").as_deref(), Some("GET, HEAD, PATCH"));
     app.request(Method::DELETE, "/api/v1/nowhere", &[], None).await.problem(404);
+    // A literal segment beats a parameter: /export is not a record id.
+    let res = app.request(Method::PATCH, "/api/v1/cooperatives/export", &[], None).await;
+    res.problem(405);
+    assert_eq!(res.header("allow").as_deref(), Some("GET, HEAD"));
+    app.get("/api/v1/cooperatives/abc").await.names_field(400, "path");
+    app.get("/api/v1/unions/1/members/x").await.names_field(400, "path");
 
     let get = app.get("/api/v1/sectors").await;
     let head = app.request(Method::HEAD, "/api/v1/sectors", &[], None).await;
