@@ -120,7 +120,7 @@ impl RouteTable {
             for (t, a) in template.iter().zip(&asked) {
                 if t == a {
                     literal += 1;
-                } else if !(t.starts_with('{') && !a.is_empty()) {
+                } else if !t.starts_with('{') || a.is_empty() {
                     return None;
                 }
             }

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod extract;
+pub mod generate;
 pub mod groups;
 pub mod health;
 pub mod http;

@@ -7,6 +7,7 @@ mod place;
 mod plan_routes;
 pub mod plans;
 pub mod queries;
+pub mod rebuild;
 mod registrations;
 mod report;
 mod summary;

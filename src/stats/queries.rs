@@ -1,6 +1,6 @@
 //! Reads of the statistics tables: totals per key as of the end of a day.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Days, Months, NaiveDate};
 use diesel::prelude::*;
@@ -20,7 +20,8 @@ pub struct Scope {
     pub districts: Option<Vec<i64>>,
 }
 
-type Row = (String, i64, i64, i64, i64, i64, i64, i64, i64, i64);
+type KeyRow = (i64, String, i64, i64, i64);
+type FlowRow = (i64, i64, i64, i64, i64, i64, i64);
 
 fn static_kind(kind: &str) -> &'static str {
     match kind {
@@ -31,7 +32,11 @@ fn static_kind(kind: &str) -> &'static str {
 }
 
 /// The totals of every key in scope at the end of `day`: the month totals at the end of
-/// the month before (or of the last month with data) plus the days after it.
+/// `day` when it ends a month, else at the end of the month before (at most the last
+/// month with data), plus the days after it.
+///
+/// The keys in scope are read first and their rows then fetched by key id, so a province
+/// reads its own few hundred keys' rows rather than filtering a whole month of rows.
 pub fn totals_as_of(
     conn: &mut Conn,
     day: NaiveDate,
@@ -41,21 +46,48 @@ pub fn totals_as_of(
     let Some(horizon) = horizon(conn)? else {
         return Ok(totals);
     };
-    let previous_month = month_start(day).checked_sub_months(Months::new(1)).expect("date in range");
-    let snapshot = previous_month.min(horizon);
+    let next_month = month_start(day).checked_add_months(Months::new(1)).expect("date in range");
+    let month_ends = next_month - Days::new(1) == day;
+    let months_back = if month_ends { 1 } else { 2 };
+    let snapshot =
+        next_month.checked_sub_months(Months::new(months_back)).expect("date in range").min(horizon);
     let snapshot_end = snapshot.checked_add_months(Months::new(1)).expect("date in range") - Days::new(1);
-    let provinces = scope.provinces.clone();
-    let districts = scope.districts.clone();
 
-    let rows: Vec<Row> = on_backend!(conn, c => {
-        let mut monthly = stat_monthly::table
-            .inner_join(stat_keys::table)
-            .filter(stat_monthly::month.eq(snapshot))
+    let keys: Vec<KeyRow> = on_backend!(conn, c => {
+        let mut keys = stat_keys::table
             .select((
+                stat_keys::id,
                 stat_keys::kind,
                 stat_keys::province_id,
                 stat_keys::district_key,
                 stat_keys::sector_id,
+            ))
+            .into_boxed();
+        if let Some(p) = &scope.provinces {
+            keys = keys.filter(stat_keys::province_id.eq_any(p));
+        }
+        if let Some(d) = &scope.districts {
+            keys = keys.filter(stat_keys::district_key.eq_any(d));
+        }
+        keys.load(c)?
+    });
+    if keys.is_empty() {
+        return Ok(totals);
+    }
+    let scoped = scope.provinces.is_some() || scope.districts.is_some();
+    let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+    let keys: HashMap<i64, StatKey> = keys
+        .into_iter()
+        .map(|(id, kind, province_id, district_key, sector_id)| {
+            (id, StatKey { kind: static_kind(&kind), province_id, district_key, sector_id })
+        })
+        .collect();
+
+    let rows: Vec<FlowRow> = on_backend!(conn, c => {
+        let mut monthly = stat_monthly::table
+            .filter(stat_monthly::month.eq(snapshot))
+            .select((
+                stat_monthly::key_id,
                 stat_monthly::active,
                 stat_monthly::capital,
                 stat_monthly::members,
@@ -64,51 +96,36 @@ pub fn totals_as_of(
                 stat_monthly::admitted,
             ))
             .into_boxed();
-        let mut daily = stat_daily::table
-            .inner_join(stat_keys::table)
-            .filter(stat_daily::day.gt(snapshot_end))
-            .filter(stat_daily::day.le(day))
-            .select((
-                stat_keys::kind,
-                stat_keys::province_id,
-                stat_keys::district_key,
-                stat_keys::sector_id,
-                stat_daily::active,
-                stat_daily::capital,
-                stat_daily::members,
-                stat_daily::registered,
-                stat_daily::dissolved,
-                stat_daily::admitted,
-            ))
-            .into_boxed();
-        if let Some(p) = &provinces {
-            monthly = monthly.filter(stat_keys::province_id.eq_any(p.clone()));
-            daily = daily.filter(stat_keys::province_id.eq_any(p.clone()));
+        if scoped {
+            monthly = monthly.filter(stat_monthly::key_id.eq_any(&ids));
         }
-        if let Some(d) = &districts {
-            monthly = monthly.filter(stat_keys::district_key.eq_any(d.clone()));
-            daily = daily.filter(stat_keys::district_key.eq_any(d.clone()));
+        let mut rows: Vec<FlowRow> = monthly.load(c)?;
+        if snapshot_end < day {
+            let mut daily = stat_daily::table
+                .filter(stat_daily::day.gt(snapshot_end))
+                .filter(stat_daily::day.le(day))
+                .select((
+                    stat_daily::key_id,
+                    stat_daily::active,
+                    stat_daily::capital,
+                    stat_daily::members,
+                    stat_daily::registered,
+                    stat_daily::dissolved,
+                    stat_daily::admitted,
+                ))
+                .into_boxed();
+            if scoped {
+                daily = daily.filter(stat_daily::key_id.eq_any(&ids));
+            }
+            rows.extend(daily.load::<FlowRow>(c)?);
         }
-        let mut rows: Vec<Row> = monthly.load(c)?;
-        rows.extend(daily.load::<Row>(c)?);
         rows
     });
-    for (
-        kind,
-        province_id,
-        district_key,
-        sector_id,
-        active,
-        capital,
-        members,
-        registered,
-        dissolved,
-        admitted,
-    ) in rows
-    {
-        let key = StatKey { kind: static_kind(&kind), province_id, district_key, sector_id };
-        *totals.entry(key).or_default() +=
-            Flows { active, capital, members, registered, dissolved, admitted };
+    for (key_id, active, capital, members, registered, dissolved, admitted) in rows {
+        if let Some(key) = keys.get(&key_id) {
+            *totals.entry(*key).or_default() +=
+                Flows { active, capital, members, registered, dissolved, admitted };
+        }
     }
     Ok(totals)
 }

@@ -1,0 +1,514 @@
+//! The synthetic register, planned in memory one unit at a time: deterministic for a
+//! seed, cheap per unit (a few hundred nanoseconds of arithmetic and some short strings),
+//! so a million units are planned in seconds and never held all at once.
+
+use chrono::{Datelike, Days, NaiveDate};
+
+use crate::stats::ledger::Life;
+use crate::text::fold;
+
+/// splitmix64: small, fast and the same on every platform.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (n > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+
+    /// A number in `lo..=hi`.
+    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        lo + self.below((hi - lo + 1) as u64) as i64
+    }
+
+    /// True with probability `percent` / 100.
+    pub fn percent(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+
+    /// An index drawn with the given weights (not all zero).
+    pub fn weighted(&mut self, weights: &[u32]) -> usize {
+        let total: u64 = weights.iter().map(|w| u64::from(*w)).sum();
+        let mut x = self.below(total);
+        for (i, w) in weights.iter().enumerate() {
+            let w = u64::from(*w);
+            if x < w {
+                return i;
+            }
+            x -= w;
+        }
+        unreachable!("x < total")
+    }
+
+    /// A day in `from..=to`.
+    pub fn day(&mut self, from: NaiveDate, to: NaiveDate) -> NaiveDate {
+        let span = (to - from).num_days();
+        from + Days::new(self.range(0, span) as u64)
+    }
+}
+
+/// The synthetic provinces: ids 1001..=1060, each with 11 districts.
+pub const PROVINCES: i64 = 60;
+pub const FIRST_PROVINCE: i64 = 1001;
+pub const DISTRICTS_PER_PROVINCE: i64 = 11;
+
+pub fn province_id(index: i64) -> i64 {
+    FIRST_PROVINCE + index
+}
+
+pub fn province_code(province_id: i64) -> String {
+    format!("T{:02}", province_id - FIRST_PROVINCE + 1)
+}
+
+pub fn province_name(province_id: i64) -> String {
+    format!("Tỉnh Thử nghiệm {:02}", province_id - FIRST_PROVINCE + 1)
+}
+
+/// District `k` (1..=11) of a synthetic province.
+pub fn district_id(province_id: i64, k: i64) -> i64 {
+    100_000 + province_id * 100 + k
+}
+
+pub fn district_name(district_id: i64) -> String {
+    let k = district_id % 100;
+    let p = (district_id - 100_000) / 100 - FIRST_PROVINCE + 1;
+    if k == 1 {
+        format!("Thành phố Thử nghiệm {p:02}")
+    } else {
+        format!("Huyện Thử nghiệm {p:02}-{k:02}")
+    }
+}
+
+/// The existing sectors (reference data) with how common they are, and the words names
+/// use for them.
+const SECTORS: &[(i64, u32, &str)] = &[
+    (1, 22, "Nông nghiệp"),
+    (2, 9, "Chăn nuôi"),
+    (3, 20, "Dịch vụ nông nghiệp tổng hợp"),
+    (4, 3, "Lâm nghiệp"),
+    (5, 5, "Thủy sản"),
+    (6, 6, "Dịch vụ thủy lợi"),
+    (11, 7, "Tiểu thủ công nghiệp"),
+    (12, 4, "Xây dựng"),
+    (13, 5, "Vận tải"),
+    (14, 9, "Thương mại dịch vụ"),
+    (15, 2, "Vệ sinh môi trường"),
+    (16, 3, "Nước sạch"),
+    (17, 2, "Điện năng"),
+    (18, 1, "Du lịch cộng đồng"),
+    (21, 2, "Quỹ tín dụng nhân dân"),
+];
+
+const PLACES: &[&str] = &[
+    "An Bình",
+    "An Phú",
+    "Bình Minh",
+    "Cẩm Giàng",
+    "Đông Phong",
+    "Đồng Tâm",
+    "Đức Thắng",
+    "Hòa Bình",
+    "Hồng Phong",
+    "Hợp Thành",
+    "Hưng Đạo",
+    "Kim Sơn",
+    "Lạc Hồng",
+    "Minh Đức",
+    "Nam Sơn",
+    "Nghĩa Hưng",
+    "Phú Xuân",
+    "Phúc Lợi",
+    "Quang Trung",
+    "Quyết Thắng",
+    "Sơn Hà",
+    "Tân Lập",
+    "Tân Tiến",
+    "Thắng Lợi",
+    "Thành Công",
+    "Thịnh Vượng",
+    "Thuận An",
+    "Tiến Bộ",
+    "Trung Hòa",
+    "Trường Xuân",
+    "Vạn Phúc",
+    "Việt Hưng",
+    "Vĩnh Phúc",
+    "Xuân Lâm",
+    "Yên Bình",
+    "Yên Mỹ",
+    "Hương Sơn",
+    "Bắc Hà",
+    "Đại Đồng",
+    "Phong Châu",
+];
+
+const FAMILY: &[&str] =
+    &["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Phan", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý"];
+const MIDDLE: &[&str] = &["Văn", "Thị", "Đức", "Minh", "Quang", "Hữu", "Ngọc", "Thanh", "Xuân", "Công"];
+const GIVEN: &[&str] = &[
+    "An", "Bình", "Cường", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Hoa", "Hùng", "Hương", "Khánh", "Lan",
+    "Long", "Mai", "Nam", "Nga", "Phong", "Phương", "Quân", "Sơn", "Tâm", "Thảo", "Thắng", "Thủy", "Trung",
+    "Tuấn", "Việt", "Yến",
+];
+
+/// Nothing in the synthetic register happens after this day.
+pub fn last_day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 6, 30).expect("valid date")
+}
+
+/// Registration years and how many units each gets, relatively: more in recent years.
+const FIRST_YEAR: i32 = 1998;
+const LAST_YEAR: i32 = 2024;
+
+/// Capital amounts are multiples of ten million đồng.
+const CAPITAL_STEP: i64 = 10_000_000;
+/// A cooperative has at least seven members.
+const MIN_MEMBERS: i32 = 7;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Cooperative,
+    Union,
+    Group,
+}
+
+impl Kind {
+    /// The `kind` of the statistics key (and of `organizations.kind`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Kind::Cooperative => "cooperative",
+            Kind::Union => "union",
+            Kind::Group => "group",
+        }
+    }
+}
+
+/// Where a unit is from a day on.
+#[derive(Debug, Clone)]
+pub struct Location {
+    pub from: NaiveDate,
+    pub province_id: i64,
+    pub district_id: i64,
+    pub address: String,
+}
+
+/// One generated unit with its whole life. Organizations (cooperatives and unions) and
+/// cooperative groups number their ids separately, from 1.
+#[derive(Debug, Clone)]
+pub struct Unit {
+    pub id: i64,
+    pub kind: Kind,
+    pub name: String,
+    /// Organizations only.
+    pub registration_number: String,
+    pub sector_id: i64,
+    pub representative: String,
+    pub phone: Option<String>,
+    pub registered: NaiveDate,
+    pub dissolved: Option<NaiveDate>,
+    /// Admission to the alliance and its batch (organizations only).
+    pub admitted: Option<(NaiveDate, String)>,
+    /// Sorted by day, distinct days, the first on the registration day (empty for groups).
+    pub capital: Vec<(NaiveDate, i64)>,
+    /// Sorted by day, distinct days, the first on the registration day (one for groups).
+    pub members: Vec<(NaiveDate, i32)>,
+    /// Sorted by day, distinct days, the first on the registration day (one for groups).
+    pub locations: Vec<Location>,
+}
+
+impl Unit {
+    pub fn is_group(&self) -> bool {
+        self.kind == Kind::Group
+    }
+
+    /// The facts statistics see, as the ledger reads them from the register.
+    pub fn life(&self) -> Life {
+        Life {
+            kind: self.kind.key(),
+            sector_id: self.sector_id,
+            registered: self.registered,
+            dissolved: self.dissolved,
+            admitted: self.admitted.as_ref().map(|a| a.0),
+            capital: self.capital.clone(),
+            members: self.members.iter().map(|(d, m)| (*d, i64::from(*m))).collect(),
+            locations: self.locations.iter().map(|l| (l.from, l.province_id, Some(l.district_id))).collect(),
+        }
+    }
+
+    /// The latest location (the current one on the record).
+    pub fn location(&self) -> &Location {
+        self.locations.last().expect("every unit has a location")
+    }
+
+    pub fn capital_now(&self) -> i64 {
+        self.capital.last().map_or(0, |c| c.1)
+    }
+
+    pub fn members_now(&self) -> i32 {
+        self.members.last().map_or(0, |m| m.1)
+    }
+
+    /// The record's version: one plus every change after the registration.
+    pub fn version(&self) -> i32 {
+        let changes = self.capital.len().saturating_sub(1)
+            + self.members.len().saturating_sub(1)
+            + self.locations.len().saturating_sub(1)
+            + usize::from(self.dissolved.is_some());
+        1 + changes as i32
+    }
+
+    /// The day of the latest change of the record.
+    pub fn last_change(&self) -> NaiveDate {
+        let dates = self.capital.iter().map(|c| c.0).chain(self.members.iter().map(|m| m.0));
+        dates
+            .chain(self.locations.iter().map(|l| l.from))
+            .chain(self.dissolved)
+            .max()
+            .unwrap_or(self.registered)
+    }
+}
+
+/// Plans units one after the other; the same seed gives the same register.
+pub struct Planner {
+    rng: Rng,
+    next_organization: i64,
+    next_group: i64,
+    year_weights: Vec<u32>,
+    sector_weights: Vec<u32>,
+}
+
+impl Planner {
+    pub fn new(seed: u64) -> Planner {
+        Planner {
+            rng: Rng::new(seed ^ 0x5EED_C00F_2024_0001),
+            next_organization: 1,
+            next_group: 1,
+            // 8 for 1998 up to 34 for 2024: four times as many registrations at the end.
+            year_weights: (FIRST_YEAR..=LAST_YEAR).map(|y| (y - 1990) as u32).collect(),
+            sector_weights: SECTORS.iter().map(|s| s.1).collect(),
+        }
+    }
+
+    /// Organizations planned so far.
+    pub fn organizations(&self) -> i64 {
+        self.next_organization - 1
+    }
+
+    /// Cooperative groups planned so far.
+    pub fn groups(&self) -> i64 {
+        self.next_group - 1
+    }
+
+    fn person(&mut self) -> String {
+        let family = *self.rng.pick(FAMILY);
+        let middle = *self.rng.pick(MIDDLE);
+        let given = *self.rng.pick(GIVEN);
+        format!("{family} {middle} {given}")
+    }
+
+    fn address(&mut self, province_id: i64, district_id: i64) -> String {
+        let village = *self.rng.pick(PLACES);
+        let commune = *self.rng.pick(PLACES);
+        format!(
+            "Thôn {village}, xã {commune}, {}, {}",
+            district_name(district_id),
+            province_name(province_id)
+        )
+    }
+
+    /// Distinct days in `(after, until]`, sorted; fewer than `n` if the span is short.
+    fn change_days(&mut self, after: NaiveDate, until: NaiveDate, n: usize) -> Vec<NaiveDate> {
+        let span = (until - after).num_days();
+        let mut days = Vec::with_capacity(n);
+        if span <= 0 {
+            return days;
+        }
+        for _ in 0..n {
+            days.push(after + Days::new(self.rng.range(1, span) as u64));
+        }
+        days.sort();
+        days.dedup();
+        days
+    }
+
+    pub fn next_unit(&mut self) -> Unit {
+        let kind = match self.rng.below(100) {
+            0..=94 => Kind::Cooperative,
+            95 => Kind::Union,
+            _ => Kind::Group,
+        };
+        let sector = SECTORS[self.rng.weighted(&self.sector_weights)];
+        let province_id = province_id(self.rng.below(PROVINCES as u64) as i64);
+        // The provincial city holds a bit fewer units than a rural district.
+        let k = self.rng.weighted(&[6, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10]) as i64 + 1;
+        let district_id = district_id(province_id, k);
+        let year = FIRST_YEAR + self.rng.weighted(&self.year_weights) as i32;
+        let registered = self.rng.day(
+            NaiveDate::from_ymd_opt(year, 1, 1).expect("valid"),
+            NaiveDate::from_ymd_opt(year, 12, 31).expect("valid"),
+        );
+        let end = last_day();
+        let dissolved = (self.rng.percent(10) && (end - registered).num_days() > 60)
+            .then(|| self.rng.day(registered + Days::new(30), end));
+        let life_end = dissolved.unwrap_or(end);
+        let place = *self.rng.pick(PLACES);
+        let representative = self.person();
+        let phone =
+            self.rng.percent(70).then(|| format!("0{}{:07}", 200 + k * 7, self.rng.below(10_000_000)));
+        let address = self.address(province_id, district_id);
+
+        if kind == Kind::Group {
+            let id = self.next_group;
+            self.next_group += 1;
+            let members = self.rng.range(3, 30) as i32;
+            return Unit {
+                id,
+                kind,
+                name: format!("Tổ hợp tác {} thôn {place}", sector.2.to_lowercase()),
+                registration_number: String::new(),
+                sector_id: sector.0,
+                representative,
+                phone,
+                registered,
+                dissolved,
+                admitted: None,
+                capital: vec![],
+                members: vec![(registered, members)],
+                locations: vec![Location { from: registered, province_id, district_id, address }],
+            };
+        }
+
+        let id = self.next_organization;
+        self.next_organization += 1;
+        let number = format!("{}-{:08}", province_code(province_id), id);
+        let name = match kind {
+            Kind::Union => format!("Liên hiệp HTX {} {place}", sector.2),
+            _ if self.rng.percent(50) => format!("Hợp tác xã {} {place}", sector.2),
+            _ => format!("HTX {} {place} {}", sector.2, 1 + self.rng.below(9)),
+        };
+
+        let credit_fund = sector.0 == 21;
+        let (mut capital, mut members) = match (kind, credit_fund) {
+            (Kind::Union, _) => (self.rng.range(100, 2_000), self.rng.range(3, 20) as i32),
+            (_, true) => (self.rng.range(200, 5_000), self.rng.range(300, 3_000) as i32),
+            // Skewed towards small cooperatives: the product of two uniforms.
+            _ => (self.rng.range(5, 60) * self.rng.range(1, 40), self.rng.range(7, 40) as i32 * 3),
+        };
+        capital *= CAPITAL_STEP;
+
+        let mut capital_entries = vec![(registered, capital)];
+        let n = 1 + self.rng.below(5) as usize; // 1..=5 changes: ~4 entries in all
+        for day in self.change_days(registered, life_end, n) {
+            let change = capital * self.rng.range(-20, 40) / 100;
+            capital = ((capital + change) / CAPITAL_STEP).max(1) * CAPITAL_STEP;
+            capital_entries.push((day, capital));
+        }
+        let min_members = if kind == Kind::Union { 2 } else { MIN_MEMBERS };
+        let mut member_entries = vec![(registered, members)];
+        let n = 1 + self.rng.below(5) as usize;
+        for day in self.change_days(registered, life_end, n) {
+            let change = members * self.rng.range(-15, 25) as i32 / 100;
+            members = (members + change).max(min_members);
+            member_entries.push((day, members));
+        }
+        let mut locations = vec![Location { from: registered, province_id, district_id, address }];
+        if self.rng.percent(15) {
+            if let Some(day) = self.change_days(registered, life_end, 1).first() {
+                // A move to another district of the province.
+                let other = 1 + (k + self.rng.range(0, DISTRICTS_PER_PROVINCE - 2)) % DISTRICTS_PER_PROVINCE;
+                let moved_to = self::district_id(province_id, other);
+                let address = self.address(province_id, moved_to);
+                locations.push(Location { from: *day, province_id, district_id: moved_to, address });
+            }
+        }
+        let admitted = if self.rng.percent(5) && life_end > registered {
+            let day = self.rng.day(registered, life_end - Days::new(1));
+            let batch = format!("{}/{}", 1 + self.rng.below(2), day.year());
+            Some((day, batch))
+        } else {
+            None
+        };
+        Unit {
+            id,
+            kind,
+            name,
+            registration_number: number,
+            sector_id: sector.0,
+            representative,
+            phone,
+            registered,
+            dissolved,
+            admitted,
+            capital: capital_entries,
+            members: member_entries,
+            locations,
+        }
+    }
+}
+
+/// `n` units planned from `seed` (what `generate` writes for the same arguments).
+pub fn plan(n: usize, seed: u64) -> Vec<Unit> {
+    let mut planner = Planner::new(seed);
+    (0..n).map(|_| planner.next_unit()).collect()
+}
+
+/// The search and sort keys of a name.
+pub fn name_key(name: &str) -> String {
+    fold(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plans_are_deterministic_and_consistent() {
+        let a = plan(2000, 7);
+        let b = plan(2000, 7);
+        assert_eq!(a.len(), b.len());
+        for (x, y) in a.iter().zip(&b) {
+            assert_eq!(
+                (x.id, &x.name, x.registered, x.dissolved),
+                (y.id, &y.name, y.registered, y.dissolved)
+            );
+        }
+        for u in &a {
+            assert_eq!(u.locations[0].from, u.registered);
+            assert!(u.registered.year() >= FIRST_YEAR && u.registered.year() <= LAST_YEAR);
+            let end = u.dissolved.unwrap_or(last_day());
+            assert!(u.dissolved.is_none_or(|d| d > u.registered));
+            for d in u.capital.iter().map(|c| c.0).chain(u.members.iter().map(|m| m.0)) {
+                assert!(d >= u.registered && d <= end);
+            }
+            assert!(u.capital.windows(2).all(|w| w[0].0 < w[1].0));
+            assert!(u.members.windows(2).all(|w| w[0].0 < w[1].0));
+            assert!(u.locations.windows(2).all(|w| w[0].from < w[1].from));
+            assert!(u.locations.iter().all(|l| l.province_id == u.locations[0].province_id));
+            assert!(u.members.iter().all(|m| m.1 >= 2));
+            assert!(u.capital.iter().all(|c| c.1 > 0 && c.1 % CAPITAL_STEP == 0));
+            if let Some((day, _)) = &u.admitted {
+                assert!(*day >= u.registered && *day < end);
+            }
+        }
+        let groups = a.iter().filter(|u| u.is_group()).count();
+        let unions = a.iter().filter(|u| u.kind == Kind::Union).count();
+        assert!((40..=130).contains(&groups), "{groups} groups");
+        assert!((5..=40).contains(&unions), "{unions} unions");
+    }
+}

@@ -1,0 +1,513 @@
+//! Bulk writing of the statistics tables from contributions summed in memory: what the
+//! ledger would hold after recording every unit one by one, written with multi-row
+//! inserts instead (for generated registers and rebuilds).
+//!
+//! Given the sum of the units' contributions per (key, day), the incremental ledger ends
+//! up with one `stat_daily` row per (key, day) it ever touched (holding the sum), and per
+//! key one `stat_monthly` row per month from the month of its first flow up to the latest
+//! month any flow falls in (the horizon), holding the running totals at the end of that
+//! month. [`write_contributions`] writes exactly that (the test below compares it with the
+//! ledger row by row), in day and month order as a register recorded day by day has it.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use chrono::{Months, NaiveDate};
+use diesel::prelude::*;
+
+use super::ledger::{month_start, Flows, StatKey};
+use crate::db::Conn;
+use crate::error::ApiError;
+use crate::on_backend;
+use crate::schema::{stat_daily, stat_keys, stat_monthly};
+
+/// Flows per key and day, as [`crate::stats::ledger::Life::contribution`] gives them
+/// (summed over units).
+pub type FlowMap = BTreeMap<(StatKey, NaiveDate), Flows>;
+
+/// Rows committed per transaction (when the caller has none open; inside the caller's
+/// transaction these are savepoints).
+pub const ROWS_PER_TRANSACTION: usize = 50_000;
+
+/// Bound parameters per statement: SQLite allows 32,766, PostgreSQL 65,535.
+const PARAMETERS_PER_STATEMENT: usize = 30_000;
+
+/// Rows per multi-row INSERT for a table of `columns` columns (at most 2,000).
+pub fn rows_per_statement(columns: usize) -> usize {
+    (PARAMETERS_PER_STATEMENT / columns).clamp(1, 2_000)
+}
+
+/// A database error with its message kept (the API's mapping hides it from clients).
+pub(crate) fn db_error(e: diesel::result::Error) -> ApiError {
+    ApiError::Internal(format!("database error: {e}"))
+}
+
+/// Runs `f` in a transaction (a savepoint if one is open already).
+pub(crate) fn in_transaction<T>(
+    conn: &mut Conn,
+    f: impl FnOnce(&mut Conn) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    match conn {
+        Conn::Sqlite(c) => c.transaction(|c| f(&mut Conn::Sqlite(c))),
+        Conn::Pg(c) => c.transaction(|c| f(&mut Conn::Pg(c))),
+    }
+}
+
+/// Writes `rows` with one multi-row INSERT per `per_statement` rows, committing every
+/// [`ROWS_PER_TRANSACTION`] rows; returns how many were written.
+pub(crate) fn insert_all<R>(
+    conn: &mut Conn,
+    rows: impl IntoIterator<Item = R>,
+    per_statement: usize,
+    insert: impl Fn(&mut Conn, &[R]) -> Result<usize, diesel::result::Error>,
+) -> Result<usize, ApiError> {
+    let mut written = 0;
+    let mut pending = Vec::with_capacity(ROWS_PER_TRANSACTION);
+    let mut flush = |conn: &mut Conn, pending: &mut Vec<R>| -> Result<(), ApiError> {
+        in_transaction(conn, |conn| {
+            for chunk in pending.chunks(per_statement) {
+                insert(conn, chunk).map_err(db_error)?;
+            }
+            Ok(())
+        })?;
+        written += pending.len();
+        pending.clear();
+        Ok(())
+    };
+    for row in rows {
+        pending.push(row);
+        if pending.len() == ROWS_PER_TRANSACTION {
+            flush(conn, &mut pending)?;
+        }
+    }
+    if !pending.is_empty() {
+        flush(conn, &mut pending)?;
+    }
+    Ok(written)
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = stat_keys)]
+struct KeyRow {
+    id: i64,
+    kind: &'static str,
+    province_id: i64,
+    district_key: i64,
+    sector_id: i64,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = stat_daily)]
+struct DailyRow {
+    key_id: i64,
+    day: NaiveDate,
+    active: i64,
+    capital: i64,
+    members: i64,
+    registered: i64,
+    dissolved: i64,
+    admitted: i64,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = stat_monthly)]
+struct MonthlyRow {
+    key_id: i64,
+    month: NaiveDate,
+    active: i64,
+    capital: i64,
+    members: i64,
+    registered: i64,
+    dissolved: i64,
+    admitted: i64,
+}
+
+/// Rows written per table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Written {
+    pub keys: usize,
+    pub daily: usize,
+    pub monthly: usize,
+}
+
+/// Writes `flows` into empty statistics tables: `stat_keys`, one `stat_daily` row per
+/// entry, and the running monthly totals per key from its first month to the horizon.
+pub fn write_contributions(conn: &mut Conn, flows: &FlowMap) -> Result<(), ApiError> {
+    write_contributions_reporting(conn, flows, &mut |_, _, _| {}).map(|_| ())
+}
+
+/// [`write_contributions`], telling `report` each table written: its name, rows and time.
+pub fn write_contributions_reporting(
+    conn: &mut Conn,
+    flows: &FlowMap,
+    report: &mut dyn FnMut(&str, usize, Duration),
+) -> Result<Written, ApiError> {
+    let present: [i64; 3] = on_backend!(conn, c => [
+        stat_keys::table.count().get_result(c).map_err(db_error)?,
+        stat_daily::table.count().get_result(c).map_err(db_error)?,
+        stat_monthly::table.count().get_result(c).map_err(db_error)?,
+    ]);
+    if present.iter().any(|n| *n > 0) {
+        return Err(ApiError::Conflict {
+            detail: format!(
+                "the statistics tables are not empty ({} keys, {} daily rows, {} monthly rows)",
+                present[0], present[1], present[2]
+            ),
+            errors: vec![],
+        });
+    }
+
+    // Keys in order, numbered from 1; the flows by day (then key), the order the ledger
+    // writes them in when the register is recorded as it happens. Rows lie on disk in the
+    // order they are inserted, and reads ask for one day or month across keys, so the
+    // layout of a register grown day by day is reproduced.
+    let mut keys: Vec<StatKey> = Vec::new();
+    let mut first_month: Vec<NaiveDate> = Vec::new();
+    let mut by_day: Vec<(NaiveDate, u32, &Flows)> = Vec::with_capacity(flows.len());
+    for ((key, day), f) in flows {
+        if keys.last() != Some(key) {
+            keys.push(*key);
+            first_month.push(month_start(*day));
+        }
+        by_day.push((*day, (keys.len() - 1) as u32, f));
+    }
+    by_day.sort_unstable_by_key(|(day, key, _)| (*day, *key));
+    let id = |index: u32| i64::from(index) + 1;
+
+    let started = Instant::now();
+    let key_rows = keys.iter().enumerate().map(|(i, k)| KeyRow {
+        id: id(i as u32),
+        kind: k.kind,
+        province_id: k.province_id,
+        district_key: k.district_key,
+        sector_id: k.sector_id,
+    });
+    let written_keys = insert_all(
+        conn,
+        key_rows,
+        rows_per_statement(5),
+        |conn, rows| on_backend!(conn, c => diesel::insert_into(stat_keys::table).values(rows).execute(c)),
+    )?;
+    if let Conn::Pg(c) = conn {
+        // Keys the ledger adds later take ids after these.
+        diesel::sql_query("SELECT setval(pg_get_serial_sequence('stat_keys', 'id'), max(id)) FROM stat_keys")
+            .execute(*c)
+            .map_err(db_error)?;
+    }
+    report("stat_keys", written_keys, started.elapsed());
+
+    let started = Instant::now();
+    let daily = by_day.iter().map(|(day, key, f)| DailyRow {
+        key_id: id(*key),
+        day: *day,
+        active: f.active,
+        capital: f.capital,
+        members: f.members,
+        registered: f.registered,
+        dissolved: f.dissolved,
+        admitted: f.admitted,
+    });
+    let written_daily = insert_all(
+        conn,
+        daily,
+        rows_per_statement(8),
+        |conn, rows| on_backend!(conn, c => diesel::insert_into(stat_daily::table).values(rows).execute(c)),
+    )?;
+    report("stat_daily", written_daily, started.elapsed());
+
+    let started = Instant::now();
+    let written_monthly = match (by_day.first(), by_day.last()) {
+        (Some(first), Some(last)) => {
+            let monthly = MonthlyTotals {
+                by_day: &by_day,
+                next: 0,
+                month: month_start(first.0),
+                horizon: month_start(last.0),
+                key: 0,
+                first_month: &first_month,
+                totals: vec![Flows::default(); keys.len()],
+            };
+            insert_all(
+                conn,
+                monthly,
+                rows_per_statement(8),
+                |conn, rows| on_backend!(conn, c => diesel::insert_into(stat_monthly::table).values(rows).execute(c)),
+            )?
+        }
+        _ => 0,
+    };
+    report("stat_monthly", written_monthly, started.elapsed());
+    Ok(Written { keys: written_keys, daily: written_daily, monthly: written_monthly })
+}
+
+/// The running totals of every key at the end of each month, month by month (then key
+/// by key), from each key's first month up to the horizon.
+struct MonthlyTotals<'a> {
+    /// Flows by day and key index.
+    by_day: &'a [(NaiveDate, u32, &'a Flows)],
+    /// The first entry of `by_day` not yet added to the totals.
+    next: usize,
+    month: NaiveDate,
+    horizon: NaiveDate,
+    /// The next key index to emit in `month`.
+    key: usize,
+    first_month: &'a [NaiveDate],
+    /// Per key index, the totals at the end of `month` (once its flows are added).
+    totals: Vec<Flows>,
+}
+
+impl Iterator for MonthlyTotals<'_> {
+    type Item = MonthlyRow;
+
+    fn next(&mut self) -> Option<MonthlyRow> {
+        loop {
+            if self.month > self.horizon {
+                return None;
+            }
+            if self.key == 0 {
+                while let Some((day, key, f)) = self.by_day.get(self.next) {
+                    if month_start(*day) != self.month {
+                        break;
+                    }
+                    self.totals[*key as usize] += **f;
+                    self.next += 1;
+                }
+            }
+            while self.key < self.totals.len() && self.first_month[self.key] > self.month {
+                self.key += 1;
+            }
+            if let Some(t) = self.totals.get(self.key) {
+                let row = MonthlyRow {
+                    key_id: self.key as i64 + 1,
+                    month: self.month,
+                    active: t.active,
+                    capital: t.capital,
+                    members: t.members,
+                    registered: t.registered,
+                    dissolved: t.dissolved,
+                    admitted: t.admitted,
+                };
+                self.key += 1;
+                return Some(row);
+            }
+            self.key = 0;
+            self.month = self.month.checked_add_months(Months::new(1)).expect("date in range");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Days, NaiveDate};
+    use diesel::connection::SimpleConnection;
+    use diesel::sqlite::SqliteConnection;
+
+    use super::*;
+    use crate::db::{Db, DbSettings};
+    use crate::generate::plan::{self, Rng, Unit};
+    use crate::generate::{self, Options};
+    use crate::stats::ledger::{settle, Contribution};
+    use crate::stats::queries::{totals_as_of, Scope};
+
+    const UNITS: usize = 300;
+    const SEED: u64 = 2024;
+
+    fn options(units: usize) -> Options {
+        Options { units, seed: 1, progress: false }
+    }
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    /// A migrated, empty SQLite database in `dir`, and a connection to it.
+    fn empty_db(dir: &tempfile::TempDir, name: &str) -> (String, SqliteConnection) {
+        let url = dir.path().join(name).to_str().unwrap().to_owned();
+        let settings = DbSettings { url: url.clone(), pool_size: 1, acquire_timeout: Duration::from_secs(5) };
+        drop(Db::connect(&settings).unwrap());
+        let mut c = SqliteConnection::establish(&url).unwrap();
+        c.batch_execute("PRAGMA foreign_keys = ON; PRAGMA synchronous = OFF;").unwrap();
+        (url, c)
+    }
+
+    /// The totals per key at the end of `day`, counted from the units' facts directly.
+    fn recount(units: &[Unit], day: NaiveDate) -> BTreeMap<StatKey, Flows> {
+        let mut out: BTreeMap<StatKey, Flows> = BTreeMap::new();
+        for u in units {
+            let key_at = |at: NaiveDate| {
+                let l = u.locations.iter().rev().find(|l| l.from <= at).unwrap_or(&u.locations[0]);
+                StatKey {
+                    kind: u.kind.key(),
+                    province_id: l.province_id,
+                    district_key: l.district_id,
+                    sector_id: u.sector_id,
+                }
+            };
+            let alive = |at: NaiveDate| at >= u.registered && u.dissolved.is_none_or(|end| at < end);
+            if u.registered <= day {
+                out.entry(key_at(u.registered)).or_default().registered += 1;
+            }
+            if alive(day) {
+                let capital = u.capital.iter().rev().find(|c| c.0 <= day).map_or(0, |c| c.1);
+                let members = u.members.iter().rev().find(|m| m.0 <= day).map_or(0, |m| m.1);
+                let f = out.entry(key_at(day)).or_default();
+                f.active += 1;
+                f.capital += capital;
+                f.members += i64::from(members);
+            }
+            if let Some(end) = u.dissolved.filter(|end| *end <= day) {
+                let last_day_alive = if end == u.registered { end } else { end - Days::new(1) };
+                out.entry(key_at(last_day_alive)).or_default().dissolved += 1;
+            }
+            if let Some((admitted, _)) = u.admitted.as_ref().filter(|a| a.0 <= day && alive(a.0)) {
+                out.entry(key_at(*admitted)).or_default().admitted += 1;
+            }
+        }
+        out.retain(|_, f| !f.is_zero());
+        out
+    }
+
+    fn nonzero(mut totals: BTreeMap<StatKey, Flows>) -> BTreeMap<StatKey, Flows> {
+        totals.retain(|_, f| !f.is_zero());
+        totals
+    }
+
+    fn check_dates() -> Vec<NaiveDate> {
+        let mut dates: Vec<NaiveDate> = [
+            "1997-12-31",
+            "1998-01-01",
+            "1998-01-31",
+            "2000-02-29",
+            "2015-03-01",
+            "2023-12-31",
+            "2024-01-01",
+            "2026-05-31",
+            "2026-06-30",
+            "2026-07-15",
+            "2031-01-01",
+        ]
+        .iter()
+        .map(|s| d(s))
+        .collect();
+        let mut rng = Rng::new(99);
+        while dates.len() < 32 {
+            dates.push(rng.day(d("1998-01-01"), d("2026-06-30")));
+        }
+        dates
+    }
+
+    type Table = Vec<(String, i64, i64, i64, NaiveDate, i64, i64, i64, i64, i64, i64)>;
+
+    /// `stat_daily` and `stat_monthly` with keys spelled out (ids differ between builds).
+    fn tables(c: &mut SqliteConnection) -> (Table, Table) {
+        let key = (stat_keys::kind, stat_keys::province_id, stat_keys::district_key, stat_keys::sector_id);
+        let mut daily: Table = stat_daily::table
+            .inner_join(stat_keys::table)
+            .select((
+                key.0,
+                key.1,
+                key.2,
+                key.3,
+                stat_daily::day,
+                stat_daily::active,
+                stat_daily::capital,
+                stat_daily::members,
+                stat_daily::registered,
+                stat_daily::dissolved,
+                stat_daily::admitted,
+            ))
+            .load(c)
+            .unwrap();
+        let mut monthly: Table = stat_monthly::table
+            .inner_join(stat_keys::table)
+            .select((
+                key.0,
+                key.1,
+                key.2,
+                key.3,
+                stat_monthly::month,
+                stat_monthly::active,
+                stat_monthly::capital,
+                stat_monthly::members,
+                stat_monthly::registered,
+                stat_monthly::dissolved,
+                stat_monthly::admitted,
+            ))
+            .load(c)
+            .unwrap();
+        daily.sort();
+        monthly.sort();
+        (daily, monthly)
+    }
+
+    #[test]
+    fn generated_statistics_match_a_recount_and_the_incremental_ledger() {
+        let dir = tempfile::tempdir().unwrap();
+        let (url, mut bulk) = empty_db(&dir, "bulk.db");
+        let generated = generate::run(&url, &Options { units: UNITS, seed: SEED, progress: false }).unwrap();
+        let units = plan::plan(UNITS, SEED);
+        assert_eq!(generated.organizations + generated.groups, UNITS as i64);
+        assert!(generated.stat_daily > 1_000 && generated.stat_monthly > generated.stat_daily);
+
+        // Totals as of any day, nationally and for a province, equal a recount.
+        let conn = &mut Conn::Sqlite(&mut bulk);
+        let province = plan::province_id(7);
+        for day in check_dates() {
+            let national = nonzero(totals_as_of(conn, day, &Scope::default()).unwrap());
+            assert_eq!(national, recount(&units, day), "national totals as of {day}");
+            let scope = Scope { provinces: Some(vec![province]), districts: None };
+            let mut expected = recount(&units, day);
+            expected.retain(|k, _| k.province_id == province);
+            assert_eq!(nonzero(totals_as_of(conn, day, &scope).unwrap()), expected, "province as of {day}");
+        }
+        assert!(!recount(&units, d("2026-06-30")).is_empty());
+
+        // The tables are those the ledger writes when the units are recorded one by one.
+        let (_, mut incremental) = empty_db(&dir, "incremental.db");
+        let conn = &mut Conn::Sqlite(&mut incremental);
+        in_transaction(conn, |conn| {
+            generate::write_reference_data(conn)?;
+            generate::write_units(conn, &units)?;
+            for u in &units {
+                settle(conn, &Contribution::new(), &u.life().contribution())?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        let (bulk_daily, bulk_monthly) = tables(&mut bulk);
+        let (daily, monthly) = tables(&mut incremental);
+        assert_eq!(bulk_daily.len(), daily.len());
+        assert!(bulk_daily == daily, "stat_daily differs");
+        assert_eq!(bulk_monthly.len(), monthly.len());
+        assert!(bulk_monthly == monthly, "stat_monthly differs");
+    }
+
+    #[test]
+    fn refuses_tables_that_are_not_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, mut c) = empty_db(&dir, "x.db");
+        let conn = &mut Conn::Sqlite(&mut c);
+        let key = StatKey { kind: "cooperative", province_id: 1, district_key: 101, sector_id: 1 };
+        let mut flows = FlowMap::new();
+        flows.insert((key, d("2020-01-05")), Flows { active: 1, registered: 1, ..Flows::default() });
+        flows.insert((key, d("2020-03-05")), Flows { active: -1, dissolved: 1, ..Flows::default() });
+        write_contributions(conn, &flows).unwrap();
+        let months: i64 = stat_monthly::table.count().get_result(&mut c).unwrap();
+        assert_eq!(months, 3, "January to March");
+        let conn = &mut Conn::Sqlite(&mut c);
+        assert!(matches!(write_contributions(conn, &flows), Err(ApiError::Conflict { .. })));
+        let refused = generate::run(dir.path().join("x.db").to_str().unwrap(), &options(10));
+        assert!(refused.is_err_and(|e| e.contains("not empty")));
+        let none: i64 = crate::schema::organizations::table.count().get_result(&mut c).unwrap();
+        assert_eq!(none, 0, "nothing written");
+    }
+
+    #[test]
+    fn generates_into_an_empty_register_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let (url, _) = empty_db(&dir, "twice.db");
+        generate::run(&url, &options(20)).unwrap();
+        let again = generate::run(&url, &options(20));
+        assert!(again.is_err_and(|e| e.contains("the register is not empty (")));
+    }
+}
