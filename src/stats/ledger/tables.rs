@@ -16,10 +16,18 @@ pub fn settle(conn: &mut Conn, before: &Contribution, after: &Contribution) -> R
     for (k, f) in before {
         *delta.entry(*k).or_default() -= *f;
     }
+    delta.retain(|_, flows| !flows.is_zero());
+    if delta.is_empty() {
+        return Ok(());
+    }
+    // Writers of the statistics take turns: a new key, rows before a key's first month
+    // and a new horizon month are inserted by whoever comes first, and on PostgreSQL two
+    // transactions would otherwise both insert them. SQLite has one writer already.
+    if let Conn::Pg(c) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(7261001)").execute(*c)?;
+    }
     for ((key, day), flows) in delta {
-        if !flows.is_zero() {
-            add_flows(conn, key, day, flows)?;
-        }
+        add_flows(conn, key, day, flows)?;
     }
     Ok(())
 }
