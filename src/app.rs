@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::{Compress, DefaultHeaders, Next};
-use actix_web::{web, App, HttpResponse};
+use actix_web::{web, App, HttpMessage, HttpResponse};
 use utoipa::OpenApi;
 use utoipa_actix_web::{scope, AppExt, UtoipaApp};
 use utoipa_swagger_ui::SwaggerUi;
@@ -49,7 +49,10 @@ pub fn registry() -> UtoipaApp<
                 .configure(crate::cooperatives::routes)
                 .configure(crate::unions::all_routes)
                 .configure(crate::groups::routes)
-                .configure(crate::stats::routes),
+                .configure(crate::stats::routes)
+                .configure(crate::submissions::routes::routes)
+                .configure(crate::audit::routes::routes)
+                .configure(crate::auth::routes::routes),
         )
         .configure(crate::health::routes)
 }
@@ -68,6 +71,7 @@ pub fn app(
     >,
 > {
     let (app, api) = registry().split_for_parts();
+    let api = crate::openapi::complete(api);
     let routes = web::Data::new(RouteTable::from_document(&api));
     app.app_data(web::Data::new(db))
         .app_data(routes)
@@ -76,6 +80,8 @@ pub fn app(
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/openapi.json", api))
         .service(web::redirect("/docs", "/docs/"))
         .default_service(web::to(not_found))
+        .wrap(actix_web::middleware::from_fn(crate::auth::authenticate))
+        .wrap(actix_web::middleware::from_fn(crate::idempotency::idempotent))
         .wrap(Compress::default())
         .wrap(security_headers())
         .wrap(actix_web::middleware::from_fn(head_as_get))
@@ -198,6 +204,7 @@ async fn log_request(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = std::time::Instant::now();
     let id = request_id(&req);
+    req.extensions_mut().insert(crate::auth::RequestId(id.clone()));
     let method = req.method().clone();
     let path = req.path().to_owned();
     let mut response = next.call(req).await?;

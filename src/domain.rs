@@ -2,14 +2,12 @@
 //! rules on dates and amounts that every write obeys.
 
 use chrono::{Duration, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use validator::ValidationError;
 
 macro_rules! text_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize, ::utoipa::ToSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
 
@@ -30,6 +28,7 @@ macro_rules! text_enum {
         }
     };
 }
+pub(crate) use text_enum;
 
 text_enum! {
     /// Where a registered unit stands. Dissolved units leave the active count on their
@@ -44,6 +43,13 @@ text_enum! {
         NonAgriculture => "non_agriculture",
         PeopleCreditFund => "people_credit_fund",
     }
+}
+
+text_enum! {
+    /// What a token may do: `admin` manages tokens and plan targets; `reviewer` (the
+    /// provincial office) decides submissions and edits the register; `district` (a
+    /// district steering committee) submits for its district; `analyst` reads everything.
+    Role { Admin => "admin", Reviewer => "reviewer", District => "district", Analyst => "analyst" }
 }
 
 text_enum! {

@@ -1,6 +1,8 @@
 //! coop-registry: the register of Vietnam's cooperative sector as a REST API.
 
 pub mod app;
+pub mod audit;
+pub mod auth;
 pub mod cooperatives;
 pub mod db;
 pub mod demo;
@@ -11,10 +13,12 @@ pub mod generate;
 pub mod groups;
 pub mod health;
 pub mod http;
+pub mod idempotency;
 pub mod openapi;
 pub mod organizations;
 pub mod reference;
 pub mod schema;
 pub mod stats;
+pub mod submissions;
 pub mod text;
 pub mod unions;

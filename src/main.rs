@@ -7,6 +7,8 @@ use std::time::Duration;
 use actix_web::HttpServer;
 use clap::{Parser, Subcommand};
 use coop_registry::app::{app, HttpSettings};
+use coop_registry::auth::tokens::{self, NewToken};
+use coop_registry::auth::{Actor, Role};
 use coop_registry::db::{Db, DbSettings};
 use coop_registry::{demo, generate, openapi};
 
@@ -58,11 +60,39 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Issue, list or revoke API tokens (the first administrator token comes from here).
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
     /// Print the OpenAPI document (or write it to a file).
     Openapi {
         /// Write to this file instead of standard output.
         #[arg(long)]
         output: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum TokenAction {
+    /// Issue a token and print its secret (shown this once only).
+    Create {
+        /// What the token is for, e.g. "Việt Yên steering committee".
+        #[arg(long)]
+        name: String,
+        /// admin, reviewer, district or analyst.
+        #[arg(long)]
+        role: String,
+        /// The district a district token speaks for.
+        #[arg(long)]
+        district: Option<i64>,
+    },
+    /// List the tokens (never their secrets).
+    List,
+    /// Revoke a token: it stops working at once.
+    Revoke {
+        /// Token id.
+        id: i64,
     },
 }
 
@@ -100,6 +130,10 @@ fn run(cli: Cli) -> Result<(), String> {
                 }
             }
         }
+        Command::Token { action } => {
+            let db = Db::connect(&settings)?;
+            token(&db, action)
+        }
         Command::Migrate => {
             Db::connect(&settings)?;
             tracing::info!("migrations applied");
@@ -134,6 +168,36 @@ fn run(cli: Cli) -> Result<(), String> {
             serve(db, &bind, workers, HttpSettings { body_limit })
         }
     }
+}
+
+fn token(db: &Db, action: TokenAction) -> Result<(), String> {
+    let actor = Actor::command_line();
+    match action {
+        TokenAction::Create { name, role, district } => {
+            let role = Role::ALL
+                .iter()
+                .copied()
+                .find(|r| r.as_str() == role)
+                .ok_or_else(|| format!("unknown role {role}: admin, reviewer, district or analyst"))?;
+            let input = NewToken { name, role, district_id: district };
+            validator::Validate::validate(&input).map_err(|e| e.to_string())?;
+            let issued = db.write_blocking(|c| tokens::issue(c, &actor, input)).map_err(|e| e.to_string())?;
+            eprintln!("token {} ({}) issued; its secret, shown this once:", issued.token.id, role.as_str());
+            println!("{}", issued.secret);
+        }
+        TokenAction::List => {
+            for t in db.read_blocking(tokens::list).map_err(|e| e.to_string())? {
+                let district = t.district_id.map(|d| format!(" district {d}")).unwrap_or_default();
+                let revoked = t.revoked_at.map(|r| format!(" revoked {r}")).unwrap_or_default();
+                println!("{}\t{}{district}\t{}{revoked}", t.id, t.role, t.name);
+            }
+        }
+        TokenAction::Revoke { id } => {
+            db.write_blocking(|c| tokens::revoke(c, &actor, id)).map_err(|e| e.to_string())?;
+            eprintln!("token {id} revoked");
+        }
+    }
+    Ok(())
 }
 
 fn seed(db: &Db) -> Result<(), String> {

@@ -1,6 +1,9 @@
 //! The OpenAPI document, generated from the handlers' annotations.
 
-use utoipa::OpenApi;
+use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, Required, ResponseBuilder, Type};
+use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -20,14 +23,98 @@ use utoipa::OpenApi;
         (name = "unions", description = "Cooperative unions (liên hiệp HTX) and their member cooperatives"),
         (name = "cooperative-groups", description = "Cooperative groups (tổ hợp tác)"),
         (name = "statistics", description = "Figures as of any date, registrations against plan, plan targets"),
+        (name = "submissions", description = "Registrations, amendments and dissolutions filed by district steering committees and decided by the provincial office"),
+        (name = "audit", description = "Who changed what, when: the append-only audit trail"),
+        (name = "tokens", description = "API tokens and their roles"),
         (name = "operations", description = "Health and readiness"),
-    )
+    ),
+    components(schemas(
+        crate::organizations::input::NewOrganization,
+        crate::submissions::payload::OrganizationAmendment,
+        crate::submissions::payload::GroupAmendment,
+        crate::submissions::payload::Dissolution,
+    )),
+    modifiers(&Security)
 )]
 pub struct ApiDoc;
 
+/// Bearer tokens. An operation's security requirement lists the roles that may call it
+/// (OpenAPI 3.1 allows role names for non-OAuth schemes); reading the public register
+/// and statistics needs none.
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An API token issued by an administrator (`POST /api/v1/tokens`, or \
+                         `coop-registry token create` for the first one).",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Every POST takes an `Idempotency-Key` (the middleware in `idempotency` serves them all).
+struct IdempotentPosts;
+
+impl Modify for IdempotentPosts {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let Some(post) = item.post.as_mut() else { continue };
+            let parameter = ParameterBuilder::new()
+                .name("Idempotency-Key")
+                .parameter_in(ParameterIn::Header)
+                .required(Required::False)
+                .description(Some(
+                    "Makes a retry safe: the same key with the same request replays the first \
+                     response (marked `Idempotent-Replayed: true`) and changes nothing; with \
+                     another request it is a 422. Keys are kept 48 hours.",
+                ))
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .min_length(Some(1))
+                        .max_length(Some(255))
+                        .pattern(Some("^[!-~]+$")),
+                ))
+                .build();
+            post.parameters.get_or_insert_with(Vec::new).push(parameter);
+            let answers = [
+                ("400", "Malformed request or `Idempotency-Key`"),
+                ("409", "A request with this `Idempotency-Key` is still being handled"),
+                ("422", "The `Idempotency-Key` was used with another request"),
+            ];
+            for (status, description) in answers {
+                post.responses.responses.entry(status.to_owned()).or_insert_with(|| {
+                    ResponseBuilder::new()
+                        .description(description)
+                        .content(
+                            "application/problem+json",
+                            ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
+                        )
+                        .into()
+                });
+            }
+        }
+    }
+}
+
 /// The document the server serves at `/api/openapi.json`.
 pub fn document() -> utoipa::openapi::OpenApi {
-    crate::app::registry().split_for_parts().1
+    complete(crate::app::registry().split_for_parts().1)
+}
+
+/// What can only be added once every route is in: the idempotency header of POSTs.
+pub fn complete(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    IdempotentPosts.modify(&mut api);
+    api
 }
 
 /// The document as committed in `openapi/openapi.json`.

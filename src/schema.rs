@@ -210,3 +210,65 @@ diesel::allow_tables_to_appear_in_same_query!(
     stat_monthly,
     plan_targets,
 );
+
+// Accounts, submissions and the audit trail (migration 000006).
+
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        name -> Text,
+        role -> Text,
+        district_id -> Nullable<BigInt>,
+        secret_hash -> Text,
+        created_at -> Timestamp,
+        created_by -> Nullable<BigInt>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    submissions (id) {
+        id -> BigInt,
+        kind -> Text,
+        unit -> Text,
+        target_id -> Nullable<BigInt>,
+        district_id -> BigInt,
+        payload -> Text,
+        status -> Text,
+        submitted_by -> BigInt,
+        submitted_at -> Timestamp,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        reason -> Nullable<Text>,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    audit_entries (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor_id -> Nullable<BigInt>,
+        actor_role -> Text,
+        action -> Text,
+        object_type -> Text,
+        object_id -> BigInt,
+        before -> Nullable<Text>,
+        after -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (owner, key) {
+        owner -> Text,
+        key -> Text,
+        request_hash -> Text,
+        created_at -> Timestamp,
+        status -> Nullable<Integer>,
+        headers -> Nullable<Text>,
+        body -> Nullable<Binary>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(api_tokens, submissions, audit_entries, districts);

@@ -46,3 +46,16 @@ macro_rules! on_backend {
         }
     };
 }
+
+/// Runs `f` inside a savepoint of the caller's transaction and rolls back whatever it
+/// wrote: the checks a change would meet, without the change.
+pub fn dry_run<T>(
+    conn: &mut Conn,
+    f: impl FnOnce(&mut Conn) -> Result<T, crate::error::ApiError>,
+) -> Result<T, crate::error::ApiError> {
+    use diesel::connection::SimpleConnection;
+    on_backend!(conn, c => c.batch_execute("SAVEPOINT dry_run"))?;
+    let outcome = f(conn);
+    on_backend!(conn, c => c.batch_execute("ROLLBACK TO SAVEPOINT dry_run; RELEASE SAVEPOINT dry_run"))?;
+    outcome
+}

@@ -1,11 +1,12 @@
 //! `/api/v1/cooperative-groups`: cooperative groups (tổ hợp tác), lighter contract-based
 //! groups of individuals with a founding date, a member count and a status.
 
-mod input;
+pub(crate) mod changes;
+pub(crate) mod input;
 mod model;
 mod routes;
-mod store;
-mod views;
+pub(crate) mod store;
+pub(crate) mod views;
 
 pub use routes::routes;
 pub use views::GroupView;

@@ -2,8 +2,11 @@ use actix_web::http::header;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 
 use super::input::{GroupListQuery, GroupPatch, GroupStatusChange, NewGroup};
-use super::store;
 use super::views::GroupView;
+use super::{changes, store};
+use crate::audit::routes::{history, HistoryQuery};
+use crate::audit::{AuditEntryView, Object};
+use crate::auth::{AuditReaders, Authorized, Reviewers};
 use crate::db::Db;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Json, Query};
@@ -47,11 +50,14 @@ pub async fn list_groups(
 /// Register a cooperative group.
 #[utoipa::path(
     tag = "cooperative-groups",
+    security(("bearer" = ["reviewer"])),
     request_body = NewGroup,
     responses(
         (status = 201, description = "Registered; `Location` names the new record", body = GroupView,
          headers(("Location" = String, description = "URL of the new record"), ("ETag" = String))),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
@@ -61,10 +67,11 @@ pub async fn list_groups(
 pub async fn create_group(
     db: web::Data<Db>,
     req: HttpRequest,
+    actor: Authorized<Reviewers>,
     body: Json<NewGroup>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.0;
-    let id = db.write(move |c| store::create(c, input)).await?;
+    let id = db.write(move |c| changes::register(c, &actor.0, input)).await?;
     let view = load_view(&db, id).await?;
     let location = format!("{}/{}", req.path().trim_end_matches('/'), id);
     Ok(record_response(HttpResponse::Created().insert_header((header::LOCATION, location)), &view))
@@ -94,12 +101,15 @@ pub async fn get_group(
 /// Change some fields of a cooperative group.
 #[utoipa::path(
     tag = "cooperative-groups",
+    security(("bearer" = ["reviewer"])),
     params(("id" = i64, Path, description = "Record id"),
            ("If-Match" = Option<String>, Header, nullable = false, description = "ETag of the version the change is based on (or `*`); a list of tags matches when one is current", pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#)),
     request_body = GroupPatch,
     responses(
         (status = 200, description = "The changed record", body = GroupView, headers(("ETag" = String))),
         (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Conflicts with the record's state", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The record changed since the ETag in `If-Match`", body = Problem, content_type = "application/problem+json"),
@@ -113,12 +123,13 @@ pub async fn update_group(
     db: web::Data<Db>,
     req: HttpRequest,
     id: web::Path<i64>,
+    actor: Authorized<Reviewers>,
     body: Json<GroupPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let expected = Precondition::from_request(&req)?;
     let patch = body.0;
-    db.write(move |c| store::update(c, id, patch, &expected)).await?;
+    db.write(move |c| changes::update(c, &actor.0, id, patch, &expected)).await?;
     let view = load_view(&db, id).await?;
     Ok(record_response(&mut HttpResponse::Ok(), &view))
 }
@@ -126,12 +137,15 @@ pub async fn update_group(
 /// Suspend, reactivate or dissolve a cooperative group.
 #[utoipa::path(
     tag = "cooperative-groups",
+    security(("bearer" = ["reviewer"])),
     params(("id" = i64, Path, description = "Record id"),
            ("If-Match" = Option<String>, Header, nullable = false, description = "ETag of the version the change is based on (or `*`); a list of tags matches when one is current", pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#)),
     request_body = GroupStatusChange,
     responses(
         (status = 200, description = "The changed record", body = GroupView, headers(("ETag" = String))),
         (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already dissolved", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The record changed since the ETag in `If-Match`", body = Problem, content_type = "application/problem+json"),
@@ -145,14 +159,41 @@ pub async fn change_group_status(
     db: web::Data<Db>,
     req: HttpRequest,
     id: web::Path<i64>,
+    actor: Authorized<Reviewers>,
     body: Json<GroupStatusChange>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let expected = Precondition::from_request(&req)?;
     let change = body.0;
-    db.write(move |c| store::change_status(c, id, change, &expected)).await?;
+    db.write(move |c| changes::change_status(c, &actor.0, id, change, &expected)).await?;
     let view = load_view(&db, id).await?;
     Ok(record_response(&mut HttpResponse::Ok(), &view))
+}
+
+/// Changes to a cooperative group: its audit entries.
+#[utoipa::path(
+    tag = "cooperative-groups",
+    security(("bearer" = ["admin", "reviewer", "analyst"])),
+    params(("id" = i64, Path, description = "Record id"), HistoryQuery),
+    responses(
+        (status = 200, description = "Entries, oldest first", body = Page<AuditEntryView>,
+         headers(("Link" = String, description = "`<url>; rel=\"next\"` when there is a next page"))),
+        (status = 400, description = "Bad id or query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role may not read the audit trail", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/cooperative-groups/{id:[0-9]+}/history")]
+pub async fn group_history(
+    db: web::Data<Db>,
+    req: HttpRequest,
+    _actor: Authorized<AuditReaders>,
+    id: web::Path<i64>,
+    query: Query<HistoryQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    history(&db, &req, Object::Group(id), query.0, move |c| store::find(c, id).map(|_| ())).await
 }
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -160,5 +201,6 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(create_group)
         .service(get_group)
         .service(update_group)
-        .service(change_group_status);
+        .service(change_group_status)
+        .service(group_history);
 }

@@ -2,6 +2,7 @@
 //! core fields, histories and rules, so this module serves both; `cooperatives` and
 //! `unions` instantiate its routes.
 
+pub mod changes;
 pub mod export;
 pub mod input;
 pub mod model;

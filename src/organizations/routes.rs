@@ -9,11 +9,11 @@ macro_rules! organization_routes {
         tag: $tag:literal,
         noun: $noun:literal,
         paths: { collection: $collection:literal, export: $export:literal, item: $item:literal, status: $status:literal,
-                 capital: $capital:literal, members: $members:literal, locations: $locations:literal },
+                 capital: $capital:literal, members: $members:literal, locations: $locations:literal, history: $history:literal },
         operation_ids: { list: $op_list:literal, export: $op_export:literal, create: $op_create:literal, get: $op_get:literal,
                  update: $op_update:literal, status: $op_status:literal, capital: $op_capital:literal,
                  add_capital: $op_add_capital:literal, members: $op_members:literal,
-                 add_members: $op_add_members:literal, locations: $op_locations:literal }
+                 add_members: $op_add_members:literal, locations: $op_locations:literal, history: $op_history:literal }
     ) => {
         use actix_web::http::header;
         use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
@@ -24,7 +24,8 @@ macro_rules! organization_routes {
         use $crate::http::{conditional_json, etag, page_response, Page, Precondition};
         use $crate::organizations::input::{ListQuery, NewCapitalEntry, NewMemberEntry, NewOrganization, OrganizationPatch, StatusChange};
         use $crate::organizations::views::{CapitalEntryView, LocationEntryView, MemberEntryView, OrganizationView};
-        use $crate::organizations::{queries, store};
+        use $crate::auth::{AuditReaders, Authorized, Reviewers};
+        use $crate::organizations::{changes, queries, store};
 
         const KIND: $crate::domain::OrgKind = $kind;
 
@@ -79,12 +80,15 @@ macro_rules! organization_routes {
 
         #[utoipa::path(
             tag = $tag, operation_id = $op_create,
+            security(("bearer" = ["reviewer"])),
             summary = concat!("Register a ", $noun),
             request_body = NewOrganization,
             responses(
                 (status = 201, description = "Registered; `Location` names the new record", body = OrganizationView,
                  headers(("Location" = String, description = "URL of the new record"), ("ETag" = String))),
                 (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+                (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
                 (status = 409, description = "Registration number taken", body = Problem, content_type = "application/problem+json"),
                 (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
                 (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
@@ -92,9 +96,9 @@ macro_rules! organization_routes {
             )
         )]
         #[post($collection)]
-        pub async fn create(db: web::Data<Db>, req: HttpRequest, body: Json<NewOrganization>) -> Result<HttpResponse, ApiError> {
+        pub async fn create(db: web::Data<Db>, req: HttpRequest, actor: Authorized<Reviewers>, body: Json<NewOrganization>) -> Result<HttpResponse, ApiError> {
             let input = body.0;
-            let id = db.write(move |c| store::create(c, KIND, input)).await?;
+            let id = db.write(move |c| changes::register(c, &actor.0, KIND, input)).await?;
             let view = load_view(&db, id).await?;
             let location = format!("{}/{}", req.path().trim_end_matches('/'), id);
             Ok(record_response(HttpResponse::Created().insert_header((header::LOCATION, location)), &view))
@@ -119,6 +123,7 @@ macro_rules! organization_routes {
 
         #[utoipa::path(
             tag = $tag, operation_id = $op_update,
+            security(("bearer" = ["reviewer"])),
             summary = concat!("Change some fields of a ", $noun),
             description = "A change of province, district or address records a dated location entry. \
                            Send `If-Match` with the record's ETag to update only the version you read.",
@@ -128,6 +133,8 @@ macro_rules! organization_routes {
             responses(
                 (status = 200, description = "The changed record", body = OrganizationView, headers(("ETag" = String))),
                 (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+                (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
                 (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
                 (status = 409, description = "Conflicts with the record's state", body = Problem, content_type = "application/problem+json"),
                 (status = 412, description = "The record changed since the ETag in `If-Match`", body = Problem, content_type = "application/problem+json"),
@@ -137,17 +144,18 @@ macro_rules! organization_routes {
             )
         )]
         #[patch($item)]
-        pub async fn update(db: web::Data<Db>, req: HttpRequest, id: web::Path<i64>, body: Json<OrganizationPatch>) -> Result<HttpResponse, ApiError> {
+        pub async fn update(db: web::Data<Db>, req: HttpRequest, actor: Authorized<Reviewers>, id: web::Path<i64>, body: Json<OrganizationPatch>) -> Result<HttpResponse, ApiError> {
             let id = id.into_inner();
             let expected = Precondition::from_request(&req)?;
             let patch = body.0;
-            db.write(move |c| store::update(c, KIND, id, patch, &expected)).await?;
+            db.write(move |c| changes::update(c, &actor.0, KIND, id, patch, &expected)).await?;
             let view = load_view(&db, id).await?;
             Ok(record_response(&mut HttpResponse::Ok(), &view))
         }
 
         #[utoipa::path(
             tag = $tag, operation_id = $op_status,
+            security(("bearer" = ["reviewer"])),
             summary = concat!("Suspend, reactivate or dissolve a ", $noun),
             description = "Records are never deleted: dissolution sets the status and its date, \
                            closes open union memberships that day, and is final.",
@@ -157,6 +165,8 @@ macro_rules! organization_routes {
             responses(
                 (status = 200, description = "The changed record", body = OrganizationView, headers(("ETag" = String))),
                 (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+                (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
                 (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
                 (status = 409, description = "Already dissolved", body = Problem, content_type = "application/problem+json"),
                 (status = 412, description = "The record changed since the ETag in `If-Match`", body = Problem, content_type = "application/problem+json"),
@@ -166,11 +176,11 @@ macro_rules! organization_routes {
             )
         )]
         #[post($status)]
-        pub async fn change_status(db: web::Data<Db>, req: HttpRequest, id: web::Path<i64>, body: Json<StatusChange>) -> Result<HttpResponse, ApiError> {
+        pub async fn change_status(db: web::Data<Db>, req: HttpRequest, actor: Authorized<Reviewers>, id: web::Path<i64>, body: Json<StatusChange>) -> Result<HttpResponse, ApiError> {
             let id = id.into_inner();
             let expected = Precondition::from_request(&req)?;
             let change = body.0;
-            db.write(move |c| store::change_status(c, KIND, id, change, &expected)).await?;
+            db.write(move |c| changes::change_status(c, &actor.0, KIND, id, change, &expected)).await?;
             let view = load_view(&db, id).await?;
             Ok(record_response(&mut HttpResponse::Ok(), &view))
         }
@@ -194,6 +204,7 @@ macro_rules! organization_routes {
 
         #[utoipa::path(
             tag = $tag, operation_id = $op_add_capital,
+            security(("bearer" = ["reviewer"])),
             summary = concat!("Record a charter capital figure of a ", $noun),
             description = "The record's current capital is that of its latest entry.",
             params(("id" = i64, Path, description = "Record id"),
@@ -202,6 +213,8 @@ macro_rules! organization_routes {
             responses(
                 (status = 201, description = "The new entry", body = CapitalEntryView),
                 (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+                (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
                 (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
                 (status = 409, description = "An entry for that date exists", body = Problem, content_type = "application/problem+json"),
                 (status = 412, description = "The record changed since the ETag in `If-Match`", body = Problem, content_type = "application/problem+json"),
@@ -211,11 +224,11 @@ macro_rules! organization_routes {
             )
         )]
         #[post($capital)]
-        pub async fn add_capital(db: web::Data<Db>, req: HttpRequest, id: web::Path<i64>, body: Json<NewCapitalEntry>) -> Result<HttpResponse, ApiError> {
+        pub async fn add_capital(db: web::Data<Db>, req: HttpRequest, actor: Authorized<Reviewers>, id: web::Path<i64>, body: Json<NewCapitalEntry>) -> Result<HttpResponse, ApiError> {
             let id = id.into_inner();
             let expected = Precondition::from_request(&req)?;
             let entry = body.0;
-            let row = db.write(move |c| store::add_capital(c, KIND, id, entry, &expected)).await?;
+            let row = db.write(move |c| changes::add_capital(c, &actor.0, KIND, id, entry, &expected)).await?;
             Ok(HttpResponse::Created().json(CapitalEntryView::from(row)))
         }
 
@@ -238,6 +251,7 @@ macro_rules! organization_routes {
 
         #[utoipa::path(
             tag = $tag, operation_id = $op_add_members,
+            security(("bearer" = ["reviewer"])),
             summary = concat!("Record a member count of a ", $noun),
             description = "The record's current member count is that of its latest entry.",
             params(("id" = i64, Path, description = "Record id"),
@@ -246,6 +260,8 @@ macro_rules! organization_routes {
             responses(
                 (status = 201, description = "The new entry", body = MemberEntryView),
                 (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+                (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
                 (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
                 (status = 409, description = "An entry for that date exists", body = Problem, content_type = "application/problem+json"),
                 (status = 412, description = "The record changed since the ETag in `If-Match`", body = Problem, content_type = "application/problem+json"),
@@ -255,11 +271,11 @@ macro_rules! organization_routes {
             )
         )]
         #[post($members)]
-        pub async fn add_members(db: web::Data<Db>, req: HttpRequest, id: web::Path<i64>, body: Json<NewMemberEntry>) -> Result<HttpResponse, ApiError> {
+        pub async fn add_members(db: web::Data<Db>, req: HttpRequest, actor: Authorized<Reviewers>, id: web::Path<i64>, body: Json<NewMemberEntry>) -> Result<HttpResponse, ApiError> {
             let id = id.into_inner();
             let expected = Precondition::from_request(&req)?;
             let entry = body.0;
-            let row = db.write(move |c| store::add_members(c, KIND, id, entry, &expected)).await?;
+            let row = db.write(move |c| changes::add_members(c, &actor.0, KIND, id, entry, &expected)).await?;
             Ok(HttpResponse::Created().json(MemberEntryView::from(row)))
         }
 
@@ -280,6 +296,28 @@ macro_rules! organization_routes {
             Ok(HttpResponse::Ok().json(rows.into_iter().map(LocationEntryView::from).collect::<Vec<_>>()))
         }
 
+        #[utoipa::path(
+            tag = $tag, operation_id = $op_history,
+            summary = concat!("Changes to a ", $noun, ": its audit entries"),
+            description = "Who changed the record, when, and the fields before and after; oldest first.",
+            security(("bearer" = ["admin", "reviewer", "analyst"])),
+            params(("id" = i64, Path, description = "Record id"), $crate::audit::routes::HistoryQuery),
+            responses(
+                (status = 200, description = "Entries, oldest first", body = $crate::http::Page<$crate::audit::AuditEntryView>,
+                 headers(("Link" = String, description = "`<url>; rel=\"next\"` when there is a next page"))),
+                (status = 400, description = "Bad id or query", body = Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+                (status = 403, description = "Role may not read the audit trail", body = Problem, content_type = "application/problem+json"),
+                (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
+            )
+        )]
+        #[get($history)]
+        pub async fn history(db: web::Data<Db>, req: HttpRequest, _actor: Authorized<AuditReaders>, id: web::Path<i64>, query: Query<$crate::audit::routes::HistoryQuery>) -> Result<HttpResponse, ApiError> {
+            let id = id.into_inner();
+            let object = $crate::audit::Object::Organization(KIND, id);
+            $crate::audit::routes::history(&db, &req, object, query.0, move |c| queries::find_plain(c, KIND, id).map(|_| ())).await
+        }
+
         /// Registers this resource's routes.
         pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
             cfg.service(list)
@@ -292,7 +330,8 @@ macro_rules! organization_routes {
                 .service(add_capital)
                 .service(members)
                 .service(add_members)
-                .service(locations);
+                .service(locations)
+                .service(history);
         }
     };
 }

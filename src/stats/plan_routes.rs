@@ -7,6 +7,8 @@ use validator::Validate;
 
 use super::plans;
 use super::views::PlanTargetView;
+use crate::audit::{self, Object};
+use crate::auth::{Admins, Authorized};
 use crate::db::Db;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Json, Query};
@@ -62,10 +64,13 @@ pub struct PlanTargetInput {
 /// Set (create or replace) a plan target.
 #[utoipa::path(
     tag = "statistics",
+    security(("bearer" = ["admin"])),
     request_body = PlanTargetInput,
     responses(
         (status = 200, description = "The stored target", body = PlanTargetView),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a admin token", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
@@ -74,6 +79,7 @@ pub struct PlanTargetInput {
 #[put("/plan-targets")]
 pub async fn put_plan_target(
     db: web::Data<Db>,
+    actor: Authorized<Admins>,
     body: Json<PlanTargetInput>,
 ) -> Result<HttpResponse, ApiError> {
     let t = body.0;
@@ -92,7 +98,17 @@ pub async fn put_plan_target(
                     ));
                 }
             }
-            plans::set_target(c, t.province_id, t.district_id, t.year, t.quarter, t.target)
+            let set = |c: &mut crate::db::Conn| {
+                plans::set_target(c, t.province_id, t.district_id, t.year, t.quarter, t.target)
+            };
+            match plans::target_id(c, t.province_id, t.district_id, t.year, t.quarter)? {
+                Some(id) => audit::change(c, &actor.0, "plan_target.set", Object::PlanTarget(id), set),
+                None => {
+                    let row = set(c)?;
+                    audit::created(c, &actor.0, "plan_target.set", Object::PlanTarget(row.id))?;
+                    Ok(row)
+                }
+            }
         })
         .await?;
     Ok(HttpResponse::Ok().json(PlanTargetView::from(row)))

@@ -21,6 +21,29 @@ pub struct PlanTarget {
     pub updated_at: chrono::NaiveDateTime,
 }
 
+pub fn find(conn: &mut Conn, id: i64) -> Result<PlanTarget, ApiError> {
+    let query = plan_targets::table.find(id).select(plan_targets::all_columns);
+    on_backend!(conn, c => query.first(c).optional())?
+        .ok_or_else(|| ApiError::NotFound(format!("plan target {id}")))
+}
+
+/// The id of a unit's target for a year (quarter 0) or quarter, if one is set.
+pub fn target_id(
+    conn: &mut Conn,
+    province_id: i64,
+    district_id: Option<i64>,
+    year: i32,
+    quarter: Option<i32>,
+) -> Result<Option<i64>, ApiError> {
+    let query = plan_targets::table
+        .filter(plan_targets::province_id.eq(province_id))
+        .filter(plan_targets::district_key.eq(district_id.unwrap_or(0)))
+        .filter(plan_targets::year.eq(year))
+        .filter(plan_targets::quarter.eq(quarter.unwrap_or(0)))
+        .select(plan_targets::id);
+    Ok(on_backend!(conn, c => query.first(c).optional())?)
+}
+
 /// Sets (inserts or replaces) a target; returns the stored row.
 pub fn set_target(
     conn: &mut Conn,

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use crate::audit::{self, Object};
+use crate::auth::{Authorized, Reviewers};
 use crate::db::{Conn, Db};
 use crate::domain::{self, OrgKind, Status};
 use crate::error::{ApiError, Problem};
@@ -80,6 +82,17 @@ fn memberships(
         query.load(c)
     })?;
     Ok(rows.into_iter().map(view).collect())
+}
+
+/// One membership period by its id.
+pub fn find(conn: &mut Conn, id: i64) -> Result<MembershipView, ApiError> {
+    let row = on_backend!(conn, c => union_memberships::table
+        .inner_join(organizations::table.on(organizations::id.eq(union_memberships::cooperative_id)))
+        .filter(union_memberships::id.eq(id))
+        .select((Membership::as_select(), organizations::name, organizations::registration_number))
+        .first(c)
+        .optional())?;
+    row.map(view).ok_or_else(|| ApiError::NotFound(format!("membership {id}")))
 }
 
 #[derive(Debug, Deserialize, Validate, IntoParams)]
@@ -169,12 +182,15 @@ fn check_alive(unit: &Organization, day: NaiveDate, field: &str) -> Result<(), A
 /// Admit a cooperative to a union.
 #[utoipa::path(
     tag = "unions",
+    security(("bearer" = ["reviewer"])),
     params(("id" = i64, Path, description = "Union id"), ("cooperative_id" = i64, Path, description = "Cooperative id")),
     request_body = Join,
     responses(
         (status = 201, description = "The new membership", body = MembershipView,
          headers(("Location" = String, description = "URL of the membership"))),
         (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such union or cooperative", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already a member", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
@@ -185,6 +201,7 @@ fn check_alive(unit: &Organization, day: NaiveDate, field: &str) -> Result<(), A
 #[post("/unions/{id:[0-9]+}/members/{cooperative_id:[0-9]+}")]
 pub async fn join(
     db: web::Data<Db>,
+    actor: Authorized<Reviewers>,
     path: web::Path<(i64, i64)>,
     body: Json<Join>,
 ) -> Result<HttpResponse, ApiError> {
@@ -219,7 +236,9 @@ pub async fn join(
                 ))
                 .execute(c))?;
             let mut rows = memberships(c, id, Some(coop), true)?;
-            rows.pop().ok_or_else(|| ApiError::Internal("membership vanished".into()))
+            let row = rows.pop().ok_or_else(|| ApiError::Internal("membership vanished".into()))?;
+            audit::created(c, &actor.0, "membership.join", Object::Membership(row.id))?;
+            Ok(row)
         })
         .await?;
     Ok(HttpResponse::Created()
@@ -238,10 +257,13 @@ pub struct Leave {
 /// Record that a cooperative left a union. The membership is kept with its end date.
 #[utoipa::path(
     tag = "unions",
+    security(("bearer" = ["reviewer"])),
     params(("id" = i64, Path, description = "Union id"), ("cooperative_id" = i64, Path, description = "Cooperative id"), Leave),
     responses(
         (status = 200, description = "The closed membership", body = MembershipView),
         (status = 400, description = "Bad id or date", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such union, or not a current member", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid date", body = Problem, content_type = "application/problem+json"),
     )
@@ -249,6 +271,7 @@ pub struct Leave {
 #[delete("/unions/{id:[0-9]+}/members/{cooperative_id:[0-9]+}")]
 pub async fn leave(
     db: web::Data<Db>,
+    actor: Authorized<Reviewers>,
     path: web::Path<(i64, i64)>,
     query: Query<Leave>,
 ) -> Result<HttpResponse, ApiError> {
@@ -272,8 +295,10 @@ pub async fn leave(
                 ));
             }
             let target = union_memberships::table.find(current.id);
-            on_backend!(c, c => diesel::update(target).set(union_memberships::left_on.eq(day)).execute(c))?;
-            Ok(MembershipView { left_on: Some(day), ..current })
+            audit::change(c, &actor.0, "membership.leave", Object::Membership(current.id), |c| {
+                on_backend!(c, c => diesel::update(target).set(union_memberships::left_on.eq(day)).execute(c))?;
+                Ok(MembershipView { left_on: Some(day), ..current })
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(row))

@@ -47,15 +47,28 @@ async fn start(db: &str) -> Server {
     Server { child, base }
 }
 
+/// Issues a reviewer token with the command line, as an operator would.
+fn reviewer_token(db: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_coop-registry"))
+        .args(["token", "create", "--name", "crash test", "--role", "reviewer"])
+        .env("DATABASE_URL", db)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("token command runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
 /// Writes cooperatives until the server stops answering; returns the registration
 /// numbers it acknowledged with 201.
-async fn writer(base: String, prefix: String) -> Vec<String> {
+async fn writer(base: String, token: String, prefix: String) -> Vec<String> {
     let client = awc::Client::builder().timeout(Duration::from_secs(5)).finish();
     let mut acknowledged = Vec::new();
     for n in 0.. {
         let number = format!("{prefix}{n:05}");
         let body = cooperative(&number, &format!("HTX Ghi {number}"));
-        match client.post(format!("{base}/api/v1/cooperatives")).send_json(&body).await {
+        let request = client.post(format!("{base}/api/v1/cooperatives")).bearer_auth(&token);
+        match request.send_json(&body).await {
             Ok(res) if res.status() == StatusCode::CREATED => acknowledged.push(number),
             // A busy database may ask the client to retry; nothing else is acceptable.
             Ok(res) => assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE, "{number}"),
@@ -83,10 +96,12 @@ async fn acknowledged_writes_survive_sigkill() {
     let db = dir.path().join("crash.db").to_string_lossy().into_owned();
     let mut acknowledged: Vec<String> = Vec::new();
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15 ^ u64::from(std::process::id());
+    let token = reviewer_token(&db);
     for round in 0..6 {
         let mut server = start(&db).await;
-        let writers: Vec<_> =
-            (0..4).map(|w| actix_rt::spawn(writer(server.base.clone(), format!("24{round}{w}")))).collect();
+        let writers: Vec<_> = (0..4)
+            .map(|w| actix_rt::spawn(writer(server.base.clone(), token.clone(), format!("24{round}{w}"))))
+            .collect();
         seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         let pause = 150 + (seed >> 33) % 400;
         actix_rt::time::sleep(Duration::from_millis(pause)).await;
@@ -132,5 +147,11 @@ async fn acknowledged_writes_survive_sigkill() {
     .get_result(&mut conn)
     .unwrap();
     assert_eq!(orphans.n, 0);
+    // ... and its audit entry, written in the same transaction.
+    let audited: Count =
+        diesel::sql_query("SELECT COUNT(*) AS n FROM audit_entries WHERE action = 'cooperative.register'")
+            .get_result(&mut conn)
+            .unwrap();
+    assert_eq!(audited.n, stored.len() as i64, "one audit entry per registration");
     assert_eq!(stats["cooperatives"]["active"], stored.len() as i64, "statistics agree with the register");
 }

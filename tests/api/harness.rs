@@ -46,9 +46,28 @@ pub fn postgres_configured() -> bool {
     std::env::var("TEST_POSTGRES_URL").is_ok_and(|v| !v.is_empty())
 }
 
+/// Secrets of one token per role, issued when the app starts.
+pub struct Tokens {
+    pub admin: String,
+    pub reviewer: String,
+    pub analyst: String,
+    /// Speaks for [`DISTRICT`].
+    pub district: String,
+    /// Speaks for [`OTHER_DISTRICT`].
+    pub other_district: String,
+}
+
+/// Việt Yên (Bắc Giang), the district of the test's district token.
+pub const DISTRICT: i64 = 109;
+/// Lạng Giang (Bắc Giang), another district.
+pub const OTHER_DISTRICT: i64 = 104;
+
 /// A running server on its own database.
 pub struct TestApp {
     pub base: String,
+    /// Writes without an `Authorization` header are sent with `tokens.reviewer`; send
+    /// `("authorization", "")` to send none.
+    pub tokens: Tokens,
     /// The application's database, for loading data the API does not take in one call.
     pub db: Db,
     client: awc::Client,
@@ -132,10 +151,16 @@ impl TestApp {
             .await
             .unwrap()
             .expect("database opens and migrates");
-        Self::serve(db, dir, pg_drop)
+        let tokens = issue_tokens(&db).await;
+        Self::serve(db, tokens, dir, pg_drop)
     }
 
-    fn serve(db: Db, dir: Option<tempfile::TempDir>, pg_drop: Option<(String, String)>) -> TestApp {
+    fn serve(
+        db: Db,
+        tokens: Tokens,
+        dir: Option<tempfile::TempDir>,
+        pg_drop: Option<(String, String)>,
+    ) -> TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").expect("free port");
         let port = listener.local_addr().unwrap().port();
         let served = db.clone();
@@ -150,6 +175,7 @@ impl TestApp {
         actix_rt::spawn(server);
         TestApp {
             base: format!("http://127.0.0.1:{port}"),
+            tokens,
             db,
             client: awc::Client::builder().timeout(Duration::from_secs(30)).finish(),
             server: handle,
@@ -165,8 +191,17 @@ impl TestApp {
         headers: &[(&str, &str)],
         body: Option<Vec<u8>>,
     ) -> Response {
+        let reads = method == Method::GET || method == Method::HEAD;
+        let authorized = headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("authorization"));
+        let default_auth = format!("Bearer {}", self.tokens.reviewer);
         let mut req = self.client.request(method, format!("{}{}", self.base, path));
-        for (name, value) in headers {
+        if !reads && !authorized {
+            req = req.insert_header(("authorization", default_auth.as_str()));
+        }
+        for (name, value) in headers
+            .iter()
+            .filter(|(name, value)| !(name.eq_ignore_ascii_case("authorization") && value.is_empty()))
+        {
             req = req.insert_header((*name, *value));
         }
         let sent = match body {
@@ -212,6 +247,32 @@ impl TestApp {
         assert_eq!(res.status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&res.body));
         res.json()
     }
+}
+
+/// Issues one token per role, as the command line would.
+async fn issue_tokens(db: &Db) -> Tokens {
+    use coop_registry::auth::tokens::{issue, NewToken};
+    use coop_registry::auth::{Actor, Role};
+    let mut secrets = Vec::new();
+    for (role, district) in [
+        (Role::Admin, None),
+        (Role::Reviewer, None),
+        (Role::Analyst, None),
+        (Role::District, Some(DISTRICT)),
+        (Role::District, Some(OTHER_DISTRICT)),
+    ] {
+        let input = NewToken { name: format!("test {}", role.as_str()), role, district_id: district };
+        let issued = db.write(move |c| issue(c, &Actor::command_line(), input)).await.expect("token issued");
+        secrets.push(issued.secret);
+    }
+    let mut next = secrets.into_iter();
+    let mut take = || next.next().expect("five tokens");
+    Tokens { admin: take(), reviewer: take(), analyst: take(), district: take(), other_district: take() }
+}
+
+/// `Authorization` header value for a secret.
+pub fn bearer(secret: &str) -> String {
+    format!("Bearer {secret}")
 }
 
 impl Drop for TestApp {

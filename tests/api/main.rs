@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod audit;
 mod cooperatives;
 mod crash;
 mod demo_figures;
@@ -13,5 +14,7 @@ mod lists;
 mod openapi;
 mod operations;
 mod reference;
+mod roles;
 mod stats_property;
+mod submissions;
 mod unions;
