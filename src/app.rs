@@ -80,17 +80,17 @@ pub fn app(
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/openapi.json", api))
         .service(web::redirect("/docs", "/docs/"))
         .default_service(web::to(not_found))
-        .wrap(actix_web::middleware::from_fn(crate::auth::authenticate))
         .wrap(actix_web::middleware::from_fn(crate::idempotency::idempotent))
+        .wrap(actix_web::middleware::from_fn(crate::auth::authenticate))
         .wrap(Compress::default())
         .wrap(security_headers())
         .wrap(actix_web::middleware::from_fn(head_as_get))
         .wrap(actix_web::middleware::from_fn(log_request))
 }
 
-/// The documented paths and their methods, to tell "no such route" (404) from "not with
-/// this method" (405 with `Allow`).
-struct RouteTable(Vec<(Vec<String>, Vec<&'static str>)>);
+/// The documented paths and their methods (and whether each needs a token), to tell "no
+/// such route" (404) from "not with this method" (405 with `Allow`).
+struct RouteTable(Vec<(Vec<String>, Vec<(&'static str, bool)>)>);
 
 impl RouteTable {
     fn from_document(api: &utoipa::openapi::OpenApi) -> RouteTable {
@@ -101,14 +101,18 @@ impl RouteTable {
             .map(|(path, item)| {
                 let segments = path.split('/').map(str::to_owned).collect();
                 let methods = [
-                    ("GET", item.get.is_some()),
-                    ("HEAD", item.get.is_some()),
-                    ("POST", item.post.is_some()),
-                    ("PUT", item.put.is_some()),
-                    ("PATCH", item.patch.is_some()),
-                    ("DELETE", item.delete.is_some()),
+                    ("GET", &item.get),
+                    ("HEAD", &item.get),
+                    ("POST", &item.post),
+                    ("PUT", &item.put),
+                    ("PATCH", &item.patch),
+                    ("DELETE", &item.delete),
                 ];
-                (segments, methods.iter().filter(|(_, has)| *has).map(|(m, _)| *m).collect())
+                let methods = methods
+                    .into_iter()
+                    .filter_map(|(method, op)| op.as_ref().map(|op| (method, op.security.is_some())))
+                    .collect();
+                (segments, methods)
             })
             .collect();
         RouteTable(routes)
@@ -116,7 +120,7 @@ impl RouteTable {
 
     /// The methods of the most specific documented path matching `path` (literal
     /// segments beat parameters: `/cooperatives/export` before `/cooperatives/{id}`).
-    fn allowed(&self, path: &str) -> Option<Vec<&'static str>> {
+    fn allowed(&self, path: &str) -> Option<Vec<(&'static str, bool)>> {
         let asked: Vec<&str> = path.split('/').collect();
         let specificity = |template: &[String]| -> Option<usize> {
             if template.len() != asked.len() {
@@ -132,7 +136,7 @@ impl RouteTable {
             }
             Some(literal)
         };
-        let scored: Vec<(usize, &Vec<&'static str>)> =
+        let scored: Vec<(usize, &Vec<(&'static str, bool)>)> =
             self.0.iter().filter_map(|(t, m)| specificity(t).map(|s| (s, m))).collect();
         let best = scored.iter().map(|(s, _)| *s).max()?;
         Some(scored.into_iter().filter(|(s, _)| *s == best).flat_map(|(_, m)| m.iter().copied()).collect())
@@ -146,11 +150,20 @@ async fn not_found(
     let method = req.method().as_str();
     match routes.allowed(req.path()) {
         // The path's shape is known and the method allowed, so a parameter was malformed
-        // (`/cooperatives/abc`).
-        Some(allow) if allow.contains(&method) => {
+        // (`/cooperatives/abc`); a caller without a token hears first that it needs one.
+        Some(allow) if allow.iter().any(|(m, _)| *m == method) => {
+            let secured = allow.iter().any(|(m, secured)| *m == method && *secured);
+            if secured && crate::auth::caller(&req).is_none() {
+                return Err(ApiError::Unauthorized(
+                    "this route needs a token: send `Authorization: Bearer <token>`".into(),
+                ));
+            }
             Err(ApiError::bad_request("path", format!("{} has an invalid path parameter", req.path())))
         }
-        Some(allow) => Err(ApiError::MethodNotAllowed { method: method.to_owned(), allow: allow.join(", ") }),
+        Some(allow) => {
+            let allow: Vec<&str> = allow.iter().map(|(m, _)| *m).collect();
+            Err(ApiError::MethodNotAllowed { method: method.to_owned(), allow: allow.join(", ") })
+        }
         None => Err(ApiError::NotFound(format!("route {method} {}", req.path()))),
     }
 }

@@ -96,6 +96,18 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+impl<T> Page<T> {
+    /// A page from the `limit + 1` rows a keyset query read: the extra row only tells
+    /// that a next page exists, which starts after the position of the last item.
+    pub fn from_rows<P: Serialize>(mut rows: Vec<T>, limit: i64, position: impl Fn(&T) -> P) -> Page<T> {
+        let limit = usize::try_from(limit).unwrap_or(0);
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let next_cursor = if more { rows.last().map(|last| encode_cursor(&position(last))) } else { None };
+        Page { items: rows, next_cursor }
+    }
+}
+
 /// Encodes a keyset position as an opaque, URL-safe cursor.
 pub fn encode_cursor<T: Serialize>(position: &T) -> String {
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(position).expect("cursor serializes"))

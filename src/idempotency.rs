@@ -1,6 +1,6 @@
 //! `Idempotency-Key` on POST: a retry with the same key and the same request gets the
 //! first response again, and creates nothing new; the same key with another request is
-//! a 422. Keys belong to the caller's credentials and are kept 48 hours.
+//! a 422. Keys belong to the caller's token and are kept 48 hours.
 //!
 //! The first request claims its key (a row without a response) before it runs, so a
 //! concurrent retry finds the claim and gets a 409 instead of running twice; a response
@@ -18,7 +18,6 @@ use diesel::prelude::*;
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
-use crate::auth::{bearer_secret, tokens::hash_secret};
 use crate::db::{Conn, Db};
 use crate::error::ApiError;
 use crate::extract::{BodyLimit, DEFAULT_BODY_LIMIT};
@@ -117,10 +116,11 @@ pub async fn idempotent(
             return Ok(problem(req, e));
         }
     };
-    let owner = match bearer_secret(req.request()) {
-        Ok(Some(secret)) => hash_secret(&secret),
-        _ => "anonymous".to_owned(),
+    // Only a caller with a valid token has keys; anyone else gets the route's 401.
+    let Some(owner) = crate::auth::caller(&req).and_then(|actor| actor.token_id) else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
     };
+    let owner = format!("token:{owner}");
     let Some(db) = req.app_data::<web::Data<Db>>().cloned() else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };

@@ -12,7 +12,7 @@ use crate::auth::{AuditReaders, Authorized};
 use crate::db::{Conn, Db};
 use crate::error::{ApiError, Problem};
 use crate::extract::Query;
-use crate::http::{decode_cursor, encode_cursor, page_response, Page};
+use crate::http::{decode_cursor, page_response, Page};
 use crate::on_backend;
 use crate::schema::audit_entries;
 
@@ -97,11 +97,8 @@ pub fn list(conn: &mut Conn, query: &AuditQuery) -> Result<Page<AuditEntryView>,
         }
         q.order(audit_entries::id.asc()).limit(limit + 1).load(c)?
     });
-    let more = rows.len() as i64 > limit;
-    let items: Vec<AuditEntryView> =
-        rows.into_iter().take(limit as usize).map(AuditEntryView::from).collect();
-    let next_cursor = if more { items.last().map(|e| encode_cursor(&e.id)) } else { None };
-    Ok(Page { items, next_cursor })
+    let rows = rows.into_iter().map(AuditEntryView::from).collect();
+    Ok(Page::from_rows(rows, limit, |e: &AuditEntryView| e.id))
 }
 
 /// Changes to the register, submissions and tokens.

@@ -122,7 +122,7 @@ pub fn bearer_secret(req: &HttpRequest) -> Result<Option<String>, ApiError> {
 
 /// What the `Authorization` header of a request came to; set by [`authenticate`].
 #[derive(Debug, Clone)]
-enum Credentials {
+pub enum Credentials {
     Valid(Actor),
     Refused(&'static str),
     Unavailable(String),
@@ -160,6 +160,14 @@ pub async fn authenticate(
         req.extensions_mut().insert(credentials);
     }
     next.call(req).await
+}
+
+/// The caller the request's token names, if it is a valid one.
+pub fn caller(req: &impl HttpMessage) -> Option<Actor> {
+    match req.extensions().get::<Credentials>() {
+        Some(Credentials::Valid(actor)) => Some(actor.clone()),
+        _ => None,
+    }
 }
 
 impl<P: Policy> FromRequest for Authorized<P> {

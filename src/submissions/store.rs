@@ -14,7 +14,7 @@ use crate::audit::{self, Object};
 use crate::auth::{Actor, Role};
 use crate::db::{dry_run, Conn};
 use crate::error::ApiError;
-use crate::http::{decode_cursor, encode_cursor, Page, Precondition};
+use crate::http::{decode_cursor, Page, Precondition};
 use crate::on_backend;
 use crate::organizations::store::now;
 use crate::schema::{provinces, submissions};
@@ -155,11 +155,8 @@ pub fn list(
         }
         q.order(submissions::id.desc()).limit(limit + 1).load(c)?
     });
-    let more = rows.len() as i64 > limit;
-    let items: Vec<SubmissionView> =
-        rows.into_iter().take(limit as usize).map(SubmissionView::from).collect();
-    let next_cursor = if more { items.last().map(|s| encode_cursor(&s.id)) } else { None };
-    Ok(Page { items, next_cursor })
+    let rows = rows.into_iter().map(SubmissionView::from).collect();
+    Ok(Page::from_rows(rows, limit, |s: &SubmissionView| s.id))
 }
 
 /// How a pending submission ends.

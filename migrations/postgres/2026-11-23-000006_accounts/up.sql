@@ -67,8 +67,8 @@ CREATE TRIGGER audit_entries_no_change BEFORE UPDATE OR DELETE ON audit_entries
 CREATE TRIGGER audit_entries_no_truncate BEFORE TRUNCATE ON audit_entries
     FOR EACH STATEMENT EXECUTE FUNCTION audit_entries_append_only();
 
--- Responses to POSTs sent with an Idempotency-Key, replayed to retries. `owner` is a
--- hash of the caller's credentials, so keys of different callers never meet.
+-- Responses to POSTs sent with an Idempotency-Key, replayed to retries. `owner` names
+-- the caller's token, so keys of different callers never meet.
 CREATE TABLE idempotency_keys (
     owner TEXT NOT NULL,
     key TEXT NOT NULL,

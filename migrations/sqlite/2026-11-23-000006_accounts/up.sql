@@ -66,8 +66,8 @@ BEGIN
     SELECT RAISE(ABORT, 'audit entries are append-only');
 END;
 
--- Responses to POSTs sent with an Idempotency-Key, replayed to retries. `owner` is a
--- hash of the caller's credentials, so keys of different callers never meet.
+-- Responses to POSTs sent with an Idempotency-Key, replayed to retries. `owner` names
+-- the caller's token, so keys of different callers never meet.
 CREATE TABLE idempotency_keys (
     owner TEXT NOT NULL,
     key TEXT NOT NULL,
