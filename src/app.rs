@@ -90,7 +90,10 @@ pub fn app(
 
 /// The documented paths and their methods (and whether each needs a token), to tell "no
 /// such route" (404) from "not with this method" (405 with `Allow`).
-struct RouteTable(Vec<(Vec<String>, Vec<(&'static str, bool)>)>);
+struct RouteTable(Vec<(Vec<String>, Vec<MethodRule>)>);
+
+/// A method of a path, and whether it needs a token.
+type MethodRule = (&'static str, bool);
 
 impl RouteTable {
     fn from_document(api: &utoipa::openapi::OpenApi) -> RouteTable {
@@ -120,7 +123,7 @@ impl RouteTable {
 
     /// The methods of the most specific documented path matching `path` (literal
     /// segments beat parameters: `/cooperatives/export` before `/cooperatives/{id}`).
-    fn allowed(&self, path: &str) -> Option<Vec<(&'static str, bool)>> {
+    fn allowed(&self, path: &str) -> Option<Vec<MethodRule>> {
         let asked: Vec<&str> = path.split('/').collect();
         let specificity = |template: &[String]| -> Option<usize> {
             if template.len() != asked.len() {
@@ -136,7 +139,7 @@ impl RouteTable {
             }
             Some(literal)
         };
-        let scored: Vec<(usize, &Vec<(&'static str, bool)>)> =
+        let scored: Vec<(usize, &Vec<MethodRule>)> =
             self.0.iter().filter_map(|(t, m)| specificity(t).map(|s| (s, m))).collect();
         let best = scored.iter().map(|(s, _)| *s).max()?;
         Some(scored.into_iter().filter(|(s, _)| *s == best).flat_map(|(_, m)| m.iter().copied()).collect())
