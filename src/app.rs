@@ -46,6 +46,7 @@ pub fn registry() -> UtoipaApp<
         .service(
             scope::scope("/api/v1")
                 .configure(crate::reference::routes)
+                .configure(crate::import::routes::routes)
                 .configure(crate::cooperatives::routes)
                 .configure(crate::unions::all_routes)
                 .configure(crate::groups::routes)

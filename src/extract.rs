@@ -31,22 +31,28 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Json<T> {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let limit = req.app_data::<BodyLimit>().map_or(DEFAULT_BODY_LIMIT, |l| l.0);
         let checks = check_content_type(req).and_then(|()| check_declared_length(req, limit));
-        let mut payload = payload.take();
+        let payload = payload.take();
         Box::pin(async move {
             checks?;
-            let mut body = Vec::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| ApiError::bad_request("body", e.to_string()))?;
-                if body.len() + chunk.len() > limit {
-                    return Err(too_large(limit));
-                }
-                body.extend_from_slice(&chunk);
-            }
+            let body = read_body(payload, limit).await?;
             let value: T = parse_json(&body)?;
             validate(&value)?;
             Ok(Json(value))
         })
     }
+}
+
+/// The whole body, or a 413 past `limit` bytes.
+pub async fn read_body(mut payload: Payload, limit: usize) -> Result<Vec<u8>, ApiError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::bad_request("body", e.to_string()))?;
+        if body.len() + chunk.len() > limit {
+            return Err(too_large(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 fn too_large(limit: usize) -> ApiError {
@@ -71,7 +77,8 @@ fn check_content_type(req: &HttpRequest) -> Result<(), ApiError> {
     }
 }
 
-fn check_declared_length(req: &HttpRequest, limit: usize) -> Result<(), ApiError> {
+/// 413 past `limit` bytes, before reading, when the request declares its length.
+pub fn check_declared_length(req: &HttpRequest, limit: usize) -> Result<(), ApiError> {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)

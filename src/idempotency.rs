@@ -21,6 +21,7 @@ use sha2::{Digest, Sha256};
 use crate::db::{Conn, Db};
 use crate::error::ApiError;
 use crate::extract::{BodyLimit, DEFAULT_BODY_LIMIT};
+use crate::import::routes::IMPORT_LIMIT;
 use crate::on_backend;
 use crate::organizations::store::now;
 use crate::schema::idempotency_keys;
@@ -125,8 +126,9 @@ pub async fn idempotent(
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
 
-    // Read the body to fingerprint the request, then hand it on unchanged.
-    let limit = req.app_data::<BodyLimit>().map_or(DEFAULT_BODY_LIMIT, |l| l.0);
+    // Read the body to fingerprint the request, then hand it on unchanged; the route's
+    // own limit is enforced by the route (an import takes far more than a JSON body).
+    let limit = req.app_data::<BodyLimit>().map_or(DEFAULT_BODY_LIMIT, |l| l.0).max(IMPORT_LIMIT);
     let mut payload = req.parts_mut().1.take();
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {

@@ -14,6 +14,7 @@ pub mod groups;
 pub mod health;
 pub mod http;
 pub mod idempotency;
+pub mod import;
 pub mod openapi;
 pub mod organizations;
 pub mod reference;

@@ -65,6 +65,15 @@ enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// Import cooperatives from a CSV spreadsheet, all or nothing (see the API docs of
+    /// POST /api/v1/cooperatives/import for the columns).
+    Import {
+        /// The CSV file (UTF-8, first line a header).
+        file: PathBuf,
+        /// Check every row and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Print the OpenAPI document (or write it to a file).
     Openapi {
         /// Write to this file instead of standard output.
@@ -134,6 +143,10 @@ fn run(cli: Cli) -> Result<(), String> {
             let db = Db::connect(&settings)?;
             token(&db, action)
         }
+        Command::Import { file, dry_run } => {
+            let db = Db::connect(&settings)?;
+            import(&db, &file, dry_run)
+        }
         Command::Migrate => {
             Db::connect(&settings)?;
             tracing::info!("migrations applied");
@@ -198,6 +211,39 @@ fn token(db: &Db, action: TokenAction) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+fn import(db: &Db, file: &std::path::Path, check_only: bool) -> Result<(), String> {
+    let csv = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let started = std::time::Instant::now();
+    let actor = Actor::command_line();
+    let run = |c: &mut coop_registry::db::Conn| {
+        coop_registry::import::import(
+            c,
+            &actor,
+            coop_registry::domain::OrgKind::Cooperative,
+            &csv,
+            check_only,
+        )
+    };
+    let outcome = db.write_blocking(|c| if check_only { coop_registry::db::dry_run(c, run) } else { run(c) });
+    match outcome {
+        Ok(report) => {
+            let verb = if check_only { "checked (dry run, nothing written)" } else { "imported" };
+            eprintln!("{} rows {verb} in {:.2?}", report.rows, started.elapsed());
+            if !report.ignored_columns.is_empty() {
+                eprintln!("ignored columns: {}", report.ignored_columns.join(", "));
+            }
+            Ok(())
+        }
+        Err(e) => {
+            let problem = e.problem();
+            for error in &problem.errors {
+                eprintln!("{}: {}", error.field, error.message);
+            }
+            Err(format!("nothing imported: {}", problem.detail))
+        }
+    }
 }
 
 fn seed(db: &Db) -> Result<(), String> {

@@ -98,6 +98,10 @@ policy!(
     AuditReaders = [Admin, Reviewer, Analyst]
 );
 policy!(
+    /// Who may import records in bulk.
+    Importers = [Admin, Reviewer]
+);
+policy!(
     /// Any valid token.
     AnyRole = [Admin, Reviewer, District, Analyst]
 );

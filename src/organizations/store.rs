@@ -82,7 +82,17 @@ fn save(conn: &mut Conn, current: &Organization, mut changes: OrganizationChange
     }
 }
 
+/// Registers a unit: the record, its first history entries and its statistics.
 pub fn create(conn: &mut Conn, kind: OrgKind, input: NewOrganization) -> Result<i64, ApiError> {
+    let id = insert(conn, kind, input)?;
+    let life = ledger::organization_life(conn, id)?;
+    ledger::settle(conn, &ledger::Contribution::new(), &life.contribution())?;
+    Ok(id)
+}
+
+/// [`create`] without the statistics, for a bulk load that settles them once for all
+/// its records.
+pub fn insert(conn: &mut Conn, kind: OrgKind, input: NewOrganization) -> Result<i64, ApiError> {
     fail_if_any(input.cross_field_errors())?;
     let sector = reference::sector_by_code(conn, &input.sector, "sector")?;
     reference::check_location(conn, input.province_id, input.district_id, input.registration_date)?;
@@ -159,8 +169,6 @@ pub fn create(conn: &mut Conn, kind: OrgKind, input: NewOrganization) -> Result<
         diesel::insert_into(member_entries::table).values(&members).execute(c)?;
         diesel::insert_into(location_entries::table).values(&location).execute(c)
     })?;
-    let life = ledger::organization_life(conn, id)?;
-    ledger::settle(conn, &ledger::Contribution::new(), &life.contribution())?;
     Ok(id)
 }
 

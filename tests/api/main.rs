@@ -9,6 +9,7 @@ mod crash;
 mod demo_figures;
 mod fixtures;
 mod groups;
+mod import;
 mod input_errors;
 mod lists;
 mod openapi;
