@@ -1,10 +1,11 @@
 //! HTTP helpers shared by the resources: entity tags, conditional requests, pagination.
 
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::{de::DeserializeOwned, Serialize};
+use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::error::ApiError;
@@ -122,9 +123,20 @@ pub fn decode_cursor<T: DeserializeOwned>(cursor: &str) -> Result<T, ApiError> {
         .ok_or_else(|| ApiError::bad_request("cursor", "is not a cursor this API issued"))
 }
 
-/// 200 with a page; a `Link: <…>; rel="next"` header points at the next page.
+/// 200 with a page; a `Link: <…>; rel="next"` header points at the next page. The page
+/// carries a weak `ETag` of its content, and `If-None-Match` with it answers 304.
 pub fn page_response<T: Serialize>(req: &HttpRequest, page: &Page<T>) -> HttpResponse {
+    let body = match serde_json::to_vec(page) {
+        Ok(body) => body,
+        Err(e) => return crate::error::ApiError::Internal(e.to_string()).error_response(),
+    };
+    let digest: String = Sha256::digest(&body).iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let tag = format!("W/\"{digest}\"");
+    if not_modified(req, &tag[2..]) {
+        return HttpResponse::NotModified().insert_header((header::ETAG, tag)).finish();
+    }
     let mut response = HttpResponse::Ok();
+    response.insert_header((header::ETAG, tag));
     if let Some(cursor) = &page.next_cursor {
         let query: Vec<(String, String)> = form_urlencoded::parse(req.query_string().as_bytes())
             .filter(|(k, _)| k != "cursor")
@@ -137,7 +149,7 @@ pub fn page_response<T: Serialize>(req: &HttpRequest, page: &Page<T>) -> HttpRes
             response.insert_header((header::LINK, v));
         }
     }
-    response.json(page)
+    response.content_type("application/json").body(body)
 }
 
 /// Keyset pagination: orders by (column, id) and continues after the position `$after`

@@ -28,7 +28,8 @@ fn record_response(builder: &mut actix_web::HttpResponseBuilder, view: &GroupVie
     params(GroupListQuery),
     responses(
         (status = 200, description = "One page; `Link: rel=\"next\"` points at the next", body = Page<GroupView>,
-         headers(("Link" = String, description = "`<url>; rel=\"next\"` when there is a next page"))),
+         headers(("Link" = String, description = "`<url>; rel=\"next\"` when there is a next page"), ("ETag" = String))),
+        (status = 304, description = "Unchanged since the ETag in `If-None-Match`"),
         (status = 400, description = "Bad query parameter or cursor", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -2,6 +2,7 @@
 
 use std::collections::HashSet;
 
+use awc::http::Method;
 use serde_json::{json, Value};
 
 use crate::db_test;
@@ -131,4 +132,22 @@ db_test!(cursor_pages_cover_every_record_once_in_every_order, |app| {
     app.get(&format!("/api/v1/cooperatives?limit=2&sort=-name&cursor={cursor}"))
         .await
         .names_field(400, "cursor");
+});
+
+db_test!(lists_answer_if_none_match_and_compress, |app| {
+    app.create("/api/v1/cooperatives", &cooperative("2402000001", "HTX Như Hoa")).await;
+    let first = app.get("/api/v1/cooperatives?province=1").await;
+    let tag = first.header("etag").expect("a list has an ETag");
+    assert!(tag.starts_with("W/\""), "{tag}");
+    let again =
+        app.request(Method::GET, "/api/v1/cooperatives?province=1", &[("if-none-match", &tag)], None).await;
+    assert_eq!(again.status, 304);
+    assert!(again.body.is_empty());
+    app.create("/api/v1/cooperatives", &cooperative("2402000002", "HTX Hồng Thái")).await;
+    let changed =
+        app.request(Method::GET, "/api/v1/cooperatives?province=1", &[("if-none-match", &tag)], None).await;
+    assert_eq!(changed.status, 200, "a new record changes the page");
+    assert_ne!(changed.header("etag"), Some(tag));
+    let zipped = app.request(Method::GET, "/api/v1/cooperatives", &[("accept-encoding", "gzip")], None).await;
+    assert_eq!(zipped.header("content-encoding").as_deref(), Some("gzip"));
 });
