@@ -229,6 +229,10 @@ pub enum SortKey {
     RegistrationNumber,
     #[serde(rename = "-registration_number")]
     RegistrationNumberDesc,
+    /// Best matches of `q` first: names that start with it, then names with a word that
+    /// starts it, then the other matches; the default when `q` is given.
+    #[serde(rename = "relevance")]
+    Relevance,
 }
 
 pub const DEFAULT_LIMIT: i64 = 50;

@@ -11,7 +11,7 @@ use super::views::OrganizationRow;
 use crate::db::{Backend, Conn};
 use crate::domain::OrgKind;
 use crate::error::ApiError;
-use crate::http::{decode_cursor, encode_cursor, Page};
+use crate::http::{decode_cursor, Page};
 use crate::reference::{self, District, Province, Sector};
 use crate::schema::{districts, organizations, provinces, sectors};
 use crate::text::{self, fold};
@@ -55,24 +55,37 @@ pub fn find_plain(conn: &mut Conn, kind: OrgKind, id: i64) -> Result<Organizatio
     .ok_or_else(|| ApiError::NotFound(format!("{} {id}", kind.noun())))
 }
 
-/// Where a page ended: the sort it was made with, the last sort value and id.
+/// Where a page ended: the sort it was made with, the last sort value and id (and, in
+/// relevance order, the tier of the last match).
 #[derive(Debug, Serialize, Deserialize)]
 struct Cursor {
     sort: SortKey,
     value: String,
     id: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tier: Option<u8>,
 }
+
+/// Relevance tiers of a search, best first; within a tier, name order.
+const TIERS: u8 = 3;
 
 fn sort_value(o: &Organization, sort: SortKey) -> String {
     match sort {
-        SortKey::Name | SortKey::NameDesc => fold(&o.name),
+        SortKey::Name | SortKey::NameDesc | SortKey::Relevance => fold(&o.name),
         SortKey::RegistrationDate | SortKey::RegistrationDateDesc => o.registration_date.to_string(),
         SortKey::RegistrationNumber | SortKey::RegistrationNumberDesc => o.registration_number.clone(),
     }
 }
 
 pub fn list(conn: &mut Conn, kind: OrgKind, filter: &ListQuery) -> Result<Page<OrganizationRow>, ApiError> {
-    let sort = filter.sort.unwrap_or_default();
+    // A search ranks its best matches first unless another order is asked for.
+    let typed = filter.q.as_deref().map(fold).filter(|q| !q.is_empty());
+    let sort = match (filter.sort, &typed) {
+        (Some(SortKey::Relevance), None) => SortKey::Name,
+        (Some(sort), _) => sort,
+        (None, Some(_)) => SortKey::Relevance,
+        (None, None) => SortKey::Name,
+    };
     let after: Option<Cursor> = filter.cursor.as_deref().map(decode_cursor).transpose()?;
     if after.as_ref().is_some_and(|c| c.sort != sort) {
         return Err(ApiError::bad_request("cursor", "was issued for another sort order"));
@@ -106,57 +119,93 @@ pub fn list(conn: &mut Conn, kind: OrgKind, filter: &ListQuery) -> Result<Page<O
     let limit = filter.limit.unwrap_or(DEFAULT_LIMIT);
     let search = text::search(filter.q.as_deref().unwrap_or(""), conn.backend() == Backend::Sqlite);
 
-    let mut rows: Vec<OrganizationRow> = on_backend!(conn, c => {
-        let mut query = organization_rows!()
-            .filter(organizations::kind.eq(kind.as_str()))
-            .into_boxed();
-        if let Some(ids) = &provinces_in {
-            query = query.filter(organizations::province_id.eq_any(ids.clone()));
-        }
-        if let Some(d) = filter.district {
-            query = query.filter(organizations::district_id.eq(d));
-        }
-        if let Some(s) = sector_id {
-            query = query.filter(organizations::sector_id.eq(s));
-        }
-        if let Some(g) = filter.sector_group {
-            query = query.filter(sectors::sector_group.eq(g.as_str()));
-        }
-        if let Some(s) = filter.status {
-            query = query.filter(organizations::status.eq(s.as_str()));
-        }
-        if let Some(d) = filter.registered_from {
-            query = query.filter(organizations::registration_date.ge(d));
-        }
-        if let Some(d) = filter.registered_to {
-            query = query.filter(organizations::registration_date.le(d));
-        }
-        for pattern in &search.like {
-            query = query.filter(organizations::search_text.like(pattern.clone()).escape('\\'));
-        }
-        if let Some(terms) = &search.fts {
-            query = query.filter(
-                sql::<Bool>("organizations.id IN (SELECT rowid FROM organizations_search WHERE organizations_search MATCH ")
-                    .bind::<Text, _>(terms.clone())
-                    .sql(")"),
-            );
-        }
-        let query = match sort {
-            SortKey::Name => keyset!(query, organizations::name_key, organizations::id, after_text.clone(), asc),
-            SortKey::NameDesc => keyset!(query, organizations::name_key, organizations::id, after_text.clone(), desc),
-            SortKey::RegistrationNumber => keyset!(query, organizations::registration_number, organizations::id, after_text.clone(), asc),
-            SortKey::RegistrationNumberDesc => keyset!(query, organizations::registration_number, organizations::id, after_text.clone(), desc),
-            SortKey::RegistrationDate => keyset!(query, organizations::registration_date, organizations::id, after_date, asc),
-            SortKey::RegistrationDateDesc => keyset!(query, organizations::registration_date, organizations::id, after_date, desc),
-        };
-        query.limit(limit + 1).load(c)
-    })?;
+    let first_tier = after.as_ref().and_then(|c| c.tier).unwrap_or(0).min(TIERS - 1);
+    let typed = typed.unwrap_or_default();
+    // Tier 0: the name starts with what was typed ("htx nong nghiep nhu" finds "HTX Nông
+    // nghiệp Như Hoa" first), a range of the name index; tier 1: a word of the name
+    // starts the phrase typed; tier 2: every other match (all words somewhere).
+    let (prefix_end, phrase) = (format!("{typed}\u{10FFFF}"), format!("% {}%", text::like_escape(&typed)));
 
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|(o, ..)| encode_cursor(&Cursor { sort, value: sort_value(o, sort), id: o.id }))
-    } else {
-        None
-    };
-    Ok(Page { items: rows, next_cursor })
+    let rows: Vec<(u8, OrganizationRow)> = on_backend!(conn, c => {
+        let base = || {
+            let mut query = organization_rows!()
+                .filter(organizations::kind.eq(kind.as_str()))
+                .into_boxed();
+            if let Some(ids) = &provinces_in {
+                query = query.filter(organizations::province_id.eq_any(ids.clone()));
+            }
+            if let Some(d) = filter.district {
+                query = query.filter(organizations::district_id.eq(d));
+            }
+            if let Some(s) = sector_id {
+                query = query.filter(organizations::sector_id.eq(s));
+            }
+            if let Some(g) = filter.sector_group {
+                query = query.filter(sectors::sector_group.eq(g.as_str()));
+            }
+            if let Some(s) = filter.status {
+                query = query.filter(organizations::status.eq(s.as_str()));
+            }
+            if let Some(d) = filter.registered_from {
+                query = query.filter(organizations::registration_date.ge(d));
+            }
+            if let Some(d) = filter.registered_to {
+                query = query.filter(organizations::registration_date.le(d));
+            }
+            for pattern in &search.like {
+                query = query.filter(organizations::search_text.like(pattern.clone()).escape('\\'));
+            }
+            if let Some(terms) = &search.fts {
+                query = query.filter(
+                    sql::<Bool>("organizations.id IN (SELECT rowid FROM organizations_search WHERE organizations_search MATCH ")
+                        .bind::<Text, _>(terms.clone())
+                        .sql(")"),
+                );
+            }
+            query
+        };
+        if sort == SortKey::Relevance {
+            let name = organizations::name_key;
+            let mut rows = Vec::new();
+            for tier in first_tier..TIERS {
+                let mut query = base();
+                let starts = name.ge(typed.clone()).and(name.lt(prefix_end.clone()));
+                let not_starts = name.lt(typed.clone()).or(name.ge(prefix_end.clone()));
+                let has_phrase = name.like(phrase.clone()).escape('\\');
+                query = match tier {
+                    0 => query.filter(starts),
+                    1 => query.filter(not_starts).filter(has_phrase),
+                    _ => query.filter(not_starts).filter(diesel::dsl::not(has_phrase)),
+                };
+                let after = after_text.clone().filter(|_| tier == first_tier);
+                let query = keyset!(query, organizations::name_key, organizations::id, after, asc);
+                let found: Vec<OrganizationRow> = query.limit(limit + 1 - rows.len() as i64).load(c)?;
+                rows.extend(found.into_iter().map(|row| (tier, row)));
+                if rows.len() as i64 > limit {
+                    break;
+                }
+            }
+            rows
+        } else {
+            let mut query = base();
+            let query = match sort {
+                SortKey::Name | SortKey::Relevance => keyset!(query, organizations::name_key, organizations::id, after_text.clone(), asc),
+                SortKey::NameDesc => keyset!(query, organizations::name_key, organizations::id, after_text.clone(), desc),
+                SortKey::RegistrationNumber => keyset!(query, organizations::registration_number, organizations::id, after_text.clone(), asc),
+                SortKey::RegistrationNumberDesc => keyset!(query, organizations::registration_number, organizations::id, after_text.clone(), desc),
+                SortKey::RegistrationDate => keyset!(query, organizations::registration_date, organizations::id, after_date, asc),
+                SortKey::RegistrationDateDesc => keyset!(query, organizations::registration_date, organizations::id, after_date, desc),
+            };
+            query.limit(limit + 1).load::<OrganizationRow>(c)?.into_iter().map(|row| (0, row)).collect()
+        }
+    });
+
+    let relevance = sort == SortKey::Relevance;
+    let page = Page::from_rows(rows, limit, |(tier, (o, ..))| Cursor {
+        sort,
+        value: sort_value(o, sort),
+        id: o.id,
+        tier: relevance.then_some(*tier),
+    });
+    Ok(Page { items: page.items.into_iter().map(|(_, row)| row).collect(), next_cursor: page.next_cursor })
 }

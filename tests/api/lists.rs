@@ -151,3 +151,29 @@ db_test!(lists_answer_if_none_match_and_compress, |app| {
     let zipped = app.request(Method::GET, "/api/v1/cooperatives", &[("accept-encoding", "gzip")], None).await;
     assert_eq!(zipped.header("content-encoding").as_deref(), Some("gzip"));
 });
+
+db_test!(search_ranks_the_best_matches_first, |app| {
+    for (i, name) in ["HTX Nhuận Hoàng", "HTX Hoa Như", "HTX Như Hoa", "Như Hoa Xanh"].iter().enumerate()
+    {
+        app.create("/api/v1/cooperatives", &cooperative(&format!("24020009{i:02}"), name)).await;
+    }
+    // The name starts with what was typed, then a word starts it, then the rest.
+    let ranked = ["Như Hoa Xanh", "HTX Như Hoa", "HTX Hoa Như", "HTX Nhuận Hoàng"];
+    assert_eq!(names(&app.get("/api/v1/cooperatives?q=nhu%20hoa").await.json()), ranked);
+    let by_name = names(&app.get("/api/v1/cooperatives?q=nhu%20hoa&sort=name").await.json());
+    assert_eq!(by_name, ["HTX Hoa Như", "HTX Như Hoa", "HTX Nhuận Hoàng", "Như Hoa Xanh"]);
+    // As a person types: a partial last word still finds and ranks.
+    assert_eq!(names(&app.get("/api/v1/cooperatives?q=htx%20nhu%20h").await.json())[0], "HTX Như Hoa");
+    // Pages of one follow the ranking across tiers.
+    let mut paged = Vec::new();
+    let mut url = "/api/v1/cooperatives?q=nhu%20hoa&limit=1".to_owned();
+    loop {
+        let page = app.get(&url).await.json();
+        paged.extend(names(&page));
+        match page["next_cursor"].as_str() {
+            Some(cursor) => url = format!("/api/v1/cooperatives?q=nhu%20hoa&limit=1&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(paged, ranked);
+});
