@@ -81,6 +81,7 @@ pub fn app(
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/openapi.json", api))
         .service(web::redirect("/docs", "/docs/"))
         .default_service(web::to(not_found))
+        .wrap(actix_web::middleware::from_fn(reads_after_writes))
         .wrap(actix_web::middleware::from_fn(crate::idempotency::idempotent))
         .wrap(actix_web::middleware::from_fn(crate::auth::authenticate))
         .wrap(Compress::default())
@@ -170,6 +171,27 @@ async fn not_found(
         }
         None => Err(ApiError::NotFound(format!("route {method} {}", req.path()))),
     }
+}
+
+/// With a read replica, reads go to it except where a request must see writes: a write
+/// (and the record it answers with), and every request of a caller with a token — the
+/// committees and offices who write read their own writes. Public reads (lists, search,
+/// statistics, exports) take the replica.
+async fn reads_after_writes(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let reads = req.method() == actix_web::http::Method::GET || req.method() == actix_web::http::Method::HEAD;
+    let has_token = req.headers().contains_key(actix_web::http::header::AUTHORIZATION);
+    if !reads || has_token {
+        let primary = req.app_data::<web::Data<Db>>().filter(|db| db.has_replica()).map(|db| db.on_primary());
+        if let Some(primary) = primary {
+            let mut data = actix_web::dev::Extensions::new();
+            data.insert(web::Data::new(primary));
+            req.add_data_container(std::rc::Rc::new(data));
+        }
+    }
+    next.call(req).await
 }
 
 /// Serves HEAD as GET; the HTTP layer leaves the body out of the answer to a HEAD request.

@@ -22,6 +22,10 @@ struct Cli {
     /// Database connections in the pool (SQLite: readers; one more connection writes).
     #[arg(long, env = "DB_POOL_SIZE", default_value_t = 8, global = true)]
     db_pool_size: u32,
+    /// PostgreSQL read replica for public reads (lists, search, statistics, exports);
+    /// writes and requests with a token stay on the primary.
+    #[arg(long, env = "DATABASE_READ_URL", global = true)]
+    database_read_url: Option<String>,
     /// How long a request waits for a database connection or lock, in milliseconds.
     #[arg(long, env = "DB_TIMEOUT_MS", default_value_t = 5000, global = true)]
     db_timeout_ms: u64,
@@ -178,6 +182,10 @@ fn run(cli: Cli) -> Result<(), String> {
             if demo {
                 seed(&db)?;
             }
+            let db = match &cli.database_read_url {
+                Some(url) => db.with_replica(url, &settings)?,
+                None => db,
+            };
             serve(db, &bind, workers, HttpSettings { body_limit })
         }
     }

@@ -147,7 +147,8 @@ pub async fn authenticate(
             Some(db) => {
                 let hash = tokens::hash_secret(&secret);
                 let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
-                match db.read(move |c| tokens::find_active(c, &hash)).await {
+                // On the primary: a revocation takes effect at once, replica lag or not.
+                match db.on_primary().read(move |c| tokens::find_active(c, &hash)).await {
                     Ok(Some(token)) => Credentials::Valid(Actor {
                         token_id: Some(token.id),
                         role: Some(Role::from_db(&token.role)),

@@ -42,6 +42,14 @@ pub struct DbSettings {
     pub acquire_timeout: Duration,
 }
 
+fn pg_pool(url: &str, settings: &DbSettings, role: &str) -> Result<PgPool, String> {
+    Pool::builder()
+        .max_size(settings.pool_size.max(2))
+        .connection_timeout(settings.acquire_timeout)
+        .build(ConnectionManager::<PgConnection>::new(url))
+        .map_err(|e| format!("cannot connect to PostgreSQL ({role}): {e}"))
+}
+
 type SqlitePool = Pool<ConnectionManager<SqliteConnection>>;
 type PgPool = Pool<ConnectionManager<PgConnection>>;
 
@@ -50,13 +58,10 @@ type PgPool = Pool<ConnectionManager<PgConnection>>;
 pub enum Db {
     /// SQLite allows one writer at a time: a single-connection write pool queues writers
     /// in the process instead of letting them collide on the file lock.
-    Sqlite {
-        read: SqlitePool,
-        write: SqlitePool,
-    },
-    Pg {
-        pool: PgPool,
-    },
+    Sqlite { read: SqlitePool, write: SqlitePool },
+    /// Writes, and reads that must see them, go to `pool` (the primary); other reads to
+    /// `replica` when there is one.
+    Pg { pool: PgPool, replica: Option<PgPool> },
 }
 
 #[derive(Debug)]
@@ -104,14 +109,7 @@ impl Db {
                 let read = build(settings.pool_size.max(1))?;
                 Db::Sqlite { read, write }
             }
-            Backend::Postgres => {
-                let pool = Pool::builder()
-                    .max_size(settings.pool_size.max(2))
-                    .connection_timeout(settings.acquire_timeout)
-                    .build(ConnectionManager::<PgConnection>::new(settings.url.clone()))
-                    .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
-                Db::Pg { pool }
-            }
+            Backend::Postgres => Db::Pg { pool: pg_pool(&settings.url, settings, "primary")?, replica: None },
         };
         db.migrate()?;
         Ok(db)
@@ -131,7 +129,7 @@ impl Db {
                 let mut c = write.get().map_err(|e| e.to_string())?;
                 c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len())
             }
-            Db::Pg { pool } => {
+            Db::Pg { pool, .. } => {
                 let mut c = pool.get().map_err(|e| e.to_string())?;
                 c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len())
             }
@@ -139,15 +137,42 @@ impl Db {
         applied.map_err(|e| format!("migration failed: {e}"))
     }
 
-    /// Runs `f` on a read connection, synchronously (call from blocking contexts).
+    /// Sends reads that need not see the latest writes to a PostgreSQL read replica (a
+    /// pool of its own, sized like the primary's). Its schema is the primary's, by
+    /// replication: no migrations run there.
+    pub fn with_replica(self, url: &str, settings: &DbSettings) -> Result<Db, String> {
+        match self {
+            Db::Pg { pool, .. } => {
+                Ok(Db::Pg { pool, replica: Some(pg_pool(url, settings, "read replica")?) })
+            }
+            Db::Sqlite { .. } => Err("a read replica (DATABASE_READ_URL) needs PostgreSQL".into()),
+        }
+    }
+
+    /// True when reads may go to a replica.
+    pub fn has_replica(&self) -> bool {
+        matches!(self, Db::Pg { replica: Some(_), .. })
+    }
+
+    /// The same database with every read on the primary: for requests that must see
+    /// their own writes.
+    pub fn on_primary(&self) -> Db {
+        match self {
+            Db::Pg { pool, .. } => Db::Pg { pool: pool.clone(), replica: None },
+            sqlite => sqlite.clone(),
+        }
+    }
+
+    /// Runs `f` on a read connection (the replica's, when there is one), synchronously
+    /// (call from blocking contexts).
     pub fn read_blocking<T>(&self, f: impl FnOnce(&mut Conn) -> Result<T, ApiError>) -> Result<T, ApiError> {
         match self {
             Db::Sqlite { read, .. } => {
                 let mut c: PooledConnection<_> = read.get()?;
                 f(&mut Conn::Sqlite(&mut c))
             }
-            Db::Pg { pool } => {
-                let mut c = pool.get()?;
+            Db::Pg { pool, replica } => {
+                let mut c = replica.as_ref().unwrap_or(pool).get()?;
                 f(&mut Conn::Pg(&mut c))
             }
         }
@@ -162,7 +187,7 @@ impl Db {
                 let mut c = write.get()?;
                 c.immediate_transaction(|c| f(&mut Conn::Sqlite(c)))
             }
-            Db::Pg { pool } => {
+            Db::Pg { pool, .. } => {
                 let mut c = pool.get()?;
                 c.transaction(|c| f(&mut Conn::Pg(c)))
             }
@@ -189,11 +214,15 @@ impl Db {
         actix_web::web::block(move || db.write_blocking(f)).await?
     }
 
-    /// True when a connection can be checked out and answers a trivial query.
+    /// True when a connection (of the primary, and of the replica if any) can be checked
+    /// out and answers a trivial query.
     pub fn ping(&self) -> bool {
-        self.read_blocking(
-            |c| crate::on_backend!(c, c => c.batch_execute("SELECT 1").map_err(ApiError::from)),
-        )
-        .is_ok()
+        let answers = |db: &Db| {
+            db.read_blocking(
+                |c| crate::on_backend!(c, c => c.batch_execute("SELECT 1").map_err(ApiError::from)),
+            )
+            .is_ok()
+        };
+        answers(&self.on_primary()) && (!self.has_replica() || answers(self))
     }
 }

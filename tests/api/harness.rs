@@ -73,7 +73,7 @@ pub struct TestApp {
     client: awc::Client,
     server: actix_web::dev::ServerHandle,
     _dir: Option<tempfile::TempDir>,
-    pg_drop: Option<(String, String)>,
+    pg_drop: Vec<(String, String)>,
 }
 
 /// A response, read whole.
@@ -152,14 +152,37 @@ impl TestApp {
             .unwrap()
             .expect("database opens and migrates");
         let tokens = issue_tokens(&db).await;
-        Self::serve(db, tokens, dir, pg_drop)
+        Self::serve(db, tokens, dir, pg_drop.into_iter().collect())
+    }
+
+    /// A server on PostgreSQL whose public reads go to a second database standing in
+    /// for a read replica (it has the schema, but replication never fills it).
+    pub async fn spawn_with_replica() -> TestApp {
+        let admin = std::env::var("TEST_POSTGRES_URL").expect("TEST_POSTGRES_URL");
+        let (primary_url, primary) = create_pg_database(&admin);
+        let (replica_url, replica) = create_pg_database(&admin);
+        let settings = |url: &str| DbSettings {
+            url: url.to_owned(),
+            pool_size: 4,
+            acquire_timeout: Duration::from_secs(10),
+        };
+        let (primary_settings, replica_settings) = (settings(&primary_url), settings(&replica_url));
+        let db = actix_web::web::block(move || {
+            Db::connect(&replica_settings)?;
+            Db::connect(&primary_settings)?.with_replica(&replica_url, &primary_settings)
+        })
+        .await
+        .unwrap()
+        .expect("both databases open");
+        let tokens = issue_tokens(&db).await;
+        Self::serve(db, tokens, None, vec![(admin.clone(), primary), (admin, replica)])
     }
 
     fn serve(
         db: Db,
         tokens: Tokens,
         dir: Option<tempfile::TempDir>,
-        pg_drop: Option<(String, String)>,
+        pg_drop: Vec<(String, String)>,
     ) -> TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").expect("free port");
         let port = listener.local_addr().unwrap().port();
@@ -279,7 +302,7 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         // Stop accepting work; the database is dropped with the pools.
         drop(self.server.stop(false));
-        if let Some((admin, name)) = self.pg_drop.take() {
+        for (admin, name) in self.pg_drop.drain(..) {
             if let Ok(mut conn) = diesel::pg::PgConnection::establish(&admin) {
                 let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
             }

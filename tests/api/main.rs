@@ -15,6 +15,7 @@ mod lists;
 mod openapi;
 mod operations;
 mod reference;
+mod replica;
 mod roles;
 mod stats_property;
 mod submissions;
