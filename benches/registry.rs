@@ -1,0 +1,350 @@
+//! Reads, search, export and import at national scale, on a pre-generated register.
+//!
+//! ```sh
+//! target/release/coop-registry --database-url /tmp/bench.db generate --cooperatives 1000000
+//! cargo bench --bench registry -- --database-url /tmp/bench.db \
+//!     [--import-database-url <empty db>] [--requests 400] [--import-rows 100000] [--seconds 5]
+//! ```
+//!
+//! Serves the database in-process on 127.0.0.1 (two workers) and measures, on the
+//! client from sending to the last byte: fetch by id, a filtered list's first page and
+//! its page 10,000 (keyset cursors made at that depth), search as a person types (every
+//! prefix of real names); the throughput of `/healthz` (the framework's ceiling) and of
+//! fetch by id, with 32 requests in flight; a CSV export of every cooperative (rows per
+//! second, and how far the process's resident memory rose); and an import of generated
+//! rows into an empty database (a fresh SQLite file unless `--import-database-url`).
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::HttpServer;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use coop_registry::app::{app, HttpSettings};
+use coop_registry::auth::Actor;
+use coop_registry::db::{Db, DbSettings};
+use coop_registry::domain::OrgKind;
+use coop_registry::generate::plan::Rng;
+use coop_registry::on_backend;
+use coop_registry::schema::organizations;
+use diesel::prelude::*;
+use futures_util::StreamExt;
+
+#[path = "common.rs"]
+mod common;
+use common::{ms, percentile, Client};
+
+struct Args {
+    database_url: String,
+    import_url: Option<String>,
+    requests: usize,
+    import_rows: usize,
+    seconds: u64,
+}
+
+fn usage() -> ! {
+    eprintln!(
+        "usage: cargo bench --bench registry -- --database-url <url> [--import-database-url <url>] \
+         [--requests 400] [--import-rows 100000] [--seconds 5]"
+    );
+    std::process::exit(2)
+}
+
+fn parse_args() -> Args {
+    let mut args = Args {
+        database_url: String::new(),
+        import_url: None,
+        requests: 400,
+        import_rows: 100_000,
+        seconds: 5,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let mut value = || it.next().unwrap_or_else(|| usage());
+        match arg.as_str() {
+            "--database-url" => args.database_url = value(),
+            "--import-database-url" => args.import_url = Some(value()),
+            "--requests" => args.requests = value().parse().unwrap_or_else(|_| usage()),
+            "--import-rows" => args.import_rows = value().parse().unwrap_or_else(|_| usage()),
+            "--seconds" => args.seconds = value().parse().unwrap_or_else(|_| usage()),
+            "--bench" => {}
+            _ => usage(),
+        }
+    }
+    if args.database_url.is_empty() || args.requests == 0 {
+        usage()
+    }
+    args
+}
+
+/// The process's resident memory, in KiB (Linux).
+fn rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// A cursor for the name order after the row at `offset` of active cooperatives.
+fn deep_cursor(db: &Db, offset: i64) -> String {
+    let (name, id): (String, i64) = db
+        .read_blocking(|conn| {
+            Ok(on_backend!(conn, c => organizations::table
+                .filter(organizations::kind.eq("cooperative"))
+                .filter(organizations::status.eq("active"))
+                .order((organizations::name_key.asc(), organizations::id.asc()))
+                .select((organizations::name_key, organizations::id))
+                .offset(offset)
+                .first(c)?))
+        })
+        .expect("a row that deep");
+    let position = serde_json::json!({"sort": "name", "value": name, "id": id});
+    URL_SAFE_NO_PAD.encode(position.to_string())
+}
+
+/// Sequential requests: their latencies, sorted, and how many failed.
+async fn time_paths(client: &Client, paths: &[String]) -> (Vec<Duration>, usize) {
+    for path in paths.iter().take(10) {
+        client.get(path).await;
+    }
+    let mut latencies = Vec::with_capacity(paths.len());
+    let mut errors = 0;
+    for path in paths {
+        let (status, body, took) = client.get(path).await;
+        if status != 200 {
+            if errors == 0 {
+                eprintln!("{path}: {status} {}", String::from_utf8_lossy(&body));
+            }
+            errors += 1;
+        }
+        latencies.push(took);
+    }
+    latencies.sort();
+    (latencies, errors)
+}
+
+/// Requests per second with 32 in flight for `seconds`.
+async fn throughput(client: &Client, paths: Arc<Vec<String>>, seconds: u64) -> f64 {
+    let done = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let loops: Vec<_> = (0..32)
+        .map(|i| {
+            let (client, paths, done, stop) = (client.clone(), paths.clone(), done.clone(), stop.clone());
+            actix_rt::spawn(async move {
+                let mut n = i;
+                while !stop.load(Ordering::Relaxed) {
+                    let (status, ..) = client.get(&paths[n % paths.len()]).await;
+                    if status == 200 {
+                        done.fetch_add(1, Ordering::Relaxed);
+                    }
+                    n += 32;
+                }
+            })
+        })
+        .collect();
+    actix_rt::time::sleep(Duration::from_secs(seconds)).await;
+    stop.store(true, Ordering::Relaxed);
+    for l in loops {
+        let _ = l.await;
+    }
+    done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+}
+
+/// A provincial spreadsheet of `rows` cooperatives in Bắc Giang.
+fn spreadsheet(rows: usize, rng: &mut Rng) -> Vec<u8> {
+    let mut csv = String::from(
+        "STT,Số đăng ký,Tên HTX,Ngành nghề,Tỉnh,Huyện,Địa chỉ,Người đại diện,Ngày đăng ký,Vốn điều lệ,Số thành viên\n",
+    );
+    let sectors = ["Trồng trọt", "Chăn nuôi", "livestock", "fisheries", "Xây dựng"];
+    for n in 0..rows {
+        let district = 101 + rng.range(0, 9);
+        let day = 1 + rng.range(0, 27);
+        let month = 1 + rng.range(0, 11);
+        let year = 2000 + rng.range(0, 24);
+        let capital = 100_000_000 * (1 + rng.range(0, 50));
+        csv.push_str(&format!(
+            "{n},IMP{n:08},HTX Nhập {n},{},Bắc Giang,{district},Thôn {n},Người đại diện {n},{day:02}/{month:02}/{year},\"{capital}\",{}\n",
+            rng.pick(&sectors),
+            7 + rng.range(0, 200)
+        ));
+    }
+    csv.into_bytes()
+}
+
+async fn run(args: Args) {
+    let settings = |url: &str| DbSettings {
+        url: url.to_owned(),
+        pool_size: 8,
+        acquire_timeout: Duration::from_secs(30),
+    };
+    let main_settings = settings(&args.database_url);
+    let db =
+        actix_web::web::block(move || Db::connect(&main_settings)).await.unwrap().expect("database opens");
+    let served = db.clone();
+    let server = HttpServer::new(move || app(served.clone(), HttpSettings::default()))
+        .workers(2)
+        .disable_signals()
+        .bind("127.0.0.1:0")
+        .expect("bind");
+    let client = Client::new(format!("http://127.0.0.1:{}", server.addrs()[0].port()));
+    let handle = server.run();
+    let stop = handle.handle();
+    actix_rt::spawn(handle);
+
+    let mut rng = Rng::new(1);
+    let (ids, names): (Vec<i64>, Vec<String>) = {
+        let db = db.clone();
+        actix_web::web::block(move || {
+            db.read_blocking(|conn| {
+                Ok(on_backend!(conn, c => organizations::table
+                    .filter(organizations::kind.eq("cooperative"))
+                    .select((organizations::id, organizations::name))
+                    .load::<(i64, String)>(c)?))
+            })
+        })
+        .await
+        .unwrap()
+        .expect("cooperatives")
+        .into_iter()
+        .unzip()
+    };
+    println!(
+        "\nbackend: {:?}; {} cooperatives; {} sequential requests per row\n",
+        db.backend(),
+        ids.len(),
+        args.requests
+    );
+    let n = args.requests;
+    let by_id: Vec<String> = (0..n).map(|_| format!("/api/v1/cooperatives/{}", rng.pick(&ids))).collect();
+    let filtered = |rng: &mut Rng| {
+        let province = 1001 + rng.range(0, 59);
+        let sector =
+            *rng.pick(&["crop_farming", "livestock", "general_agriculture", "transport", "trade_services"]);
+        format!("/api/v1/cooperatives?province={province}&sector={sector}&status=active&limit=50")
+    };
+    let page_one: Vec<String> = (0..n).map(|_| filtered(&mut rng)).collect();
+    // Page 10,000 of 50 where the register is that large (most cooperatives are active).
+    let deep_offset = (9_999 * 50).min(ids.len() as i64 * 8 / 10);
+    let deep_page = deep_offset / 50 + 1;
+    let cursors: Vec<String> = {
+        let db = db.clone();
+        let offsets: Vec<i64> = (0..10).map(|i| deep_offset + i * 5).collect();
+        actix_web::web::block(move || offsets.into_iter().map(|o| deep_cursor(&db, o)).collect())
+            .await
+            .unwrap()
+    };
+    let deep: Vec<String> = (0..n)
+        .map(|_| format!("/api/v1/cooperatives?status=active&limit=50&cursor={}", rng.pick(&cursors)))
+        .collect();
+    let typing: Vec<String> = (0..n)
+        .map(|i| {
+            let picked: &String = rng.pick(&names);
+            let name = coop_registry::text::fold(picked);
+            let cut = (3 + i % 12).min(name.len());
+            let typed: String = name.chars().take(cut).collect();
+            format!(
+                "/api/v1/cooperatives?q={}&limit=20",
+                form_urlencoded::byte_serialize(typed.as_bytes()).collect::<String>()
+            )
+        })
+        .collect();
+
+    println!("| request | requests | p50 ms | p99 ms | max ms | errors |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: |");
+    let deep_name = format!("list page {deep_page} (status, by name)");
+    for (name, paths) in [
+        ("fetch by id", &by_id),
+        ("list page 1 (province + sector + status)", &page_one),
+        (deep_name.as_str(), &deep),
+        ("search as you type (3–14 letters)", &typing),
+    ] {
+        let (latencies, errors) = time_paths(&client, paths).await;
+        println!(
+            "| {name} | {} | {} | {} | {} | {errors} |",
+            latencies.len(),
+            ms(percentile(&latencies, 50.0)),
+            ms(percentile(&latencies, 99.0)),
+            ms(*latencies.last().unwrap())
+        );
+    }
+
+    let healthz = throughput(&client, Arc::new(vec!["/healthz".to_owned()]), args.seconds).await;
+    let fetches = throughput(&client, Arc::new(by_id.clone()), args.seconds).await;
+    println!("\n| throughput, 32 in flight | requests/s |\n| --- | ---: |");
+    println!("| /healthz (framework ceiling) | {healthz:.0} |");
+    println!("| fetch by id | {fetches:.0} ({:.0}% of /healthz) |", 100.0 * fetches / healthz);
+
+    let before = rss_kib();
+    let peak = Arc::new(AtomicU64::new(before));
+    let sampling = Arc::new(AtomicBool::new(true));
+    let sampler = {
+        let (peak, sampling) = (peak.clone(), sampling.clone());
+        std::thread::spawn(move || {
+            while sampling.load(Ordering::Relaxed) {
+                peak.fetch_max(rss_kib(), Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        })
+    };
+    let started = Instant::now();
+    let mut response = client
+        .http
+        .get(format!("{}/api/v1/cooperatives/export?format=csv", client.base))
+        .send()
+        .await
+        .expect("export");
+    let mut lines = 0u64;
+    while let Some(chunk) = response.next().await {
+        lines += chunk.expect("export chunk").iter().filter(|b| **b == b'\n').count() as u64;
+    }
+    let took = started.elapsed();
+    sampling.store(false, Ordering::Relaxed);
+    sampler.join().unwrap();
+    let rows = lines.saturating_sub(1);
+    println!("\n| export (CSV, every cooperative) | rows | seconds | rows/s | RSS rise MiB |\n| --- | ---: | ---: | ---: | ---: |");
+    println!(
+        "| streamed | {rows} | {:.1} | {:.0} | {:.1} |",
+        took.as_secs_f64(),
+        rows as f64 / took.as_secs_f64(),
+        (peak.load(Ordering::Relaxed).saturating_sub(before)) as f64 / 1024.0
+    );
+    stop.stop(true).await;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let import_url = args
+        .import_url
+        .clone()
+        .unwrap_or_else(|| dir.path().join("import.db").to_string_lossy().into_owned());
+    let import_settings = settings(&import_url);
+    let target =
+        actix_web::web::block(move || Db::connect(&import_settings)).await.unwrap().expect("import database");
+    let csv = spreadsheet(args.import_rows, &mut rng);
+    let rows = args.import_rows;
+    let took = actix_web::web::block(move || {
+        let started = Instant::now();
+        let report = target
+            .write_blocking(|c| {
+                coop_registry::import::import(c, &Actor::command_line(), OrgKind::Cooperative, &csv, false)
+            })
+            .unwrap_or_else(|e| panic!("import failed: {:?}", e.problem()));
+        assert_eq!(report.imported, rows);
+        started.elapsed()
+    })
+    .await
+    .unwrap();
+    println!("\n| import (CSV, empty register) | rows | seconds | rows/s |\n| --- | ---: | ---: | ---: |");
+    println!(
+        "| all or nothing, one transaction | {rows} | {:.1} | {:.0} |",
+        took.as_secs_f64(),
+        rows as f64 / took.as_secs_f64()
+    );
+}
+
+fn main() {
+    let args = parse_args();
+    actix_rt::System::new().block_on(run(args));
+}
