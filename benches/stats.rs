@@ -145,8 +145,12 @@ impl Client {
 }
 
 async fn run(args: Args) {
-    let settings =
-        DbSettings { url: args.database_url.clone(), pool_size: 8, acquire_timeout: Duration::from_secs(5) };
+    let settings = DbSettings {
+        url: args.database_url.clone(),
+        pool_size: 8,
+        acquire_timeout: Duration::from_secs(5),
+        query_timeout: None,
+    };
     let db = actix_web::web::block(move || Db::connect(&settings))
         .await
         .expect("blocking pool")

@@ -198,8 +198,12 @@ impl From<DieselError> for ApiError {
     }
 }
 
+/// A locked SQLite file, or a PostgreSQL statement cancelled by `statement_timeout`:
+/// the client may retry.
 fn is_busy(message: &str) -> bool {
-    message.contains("database is locked") || message.contains("database is busy")
+    message.contains("database is locked")
+        || message.contains("database is busy")
+        || message.contains("canceling statement due to statement timeout")
 }
 
 impl From<diesel::r2d2::PoolError> for ApiError {

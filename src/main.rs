@@ -23,6 +23,10 @@ struct Cli {
     /// How long a request waits for a database connection or lock, in milliseconds.
     #[arg(long, env = "DB_TIMEOUT_MS", default_value_t = 5000, global = true)]
     db_timeout_ms: u64,
+    /// How long a request's database work may take before it answers 503, in
+    /// milliseconds (PostgreSQL also cancels the statement); 0: no limit.
+    #[arg(long, env = "QUERY_TIMEOUT_MS", default_value_t = 10_000, global = true)]
+    query_timeout_ms: u64,
     #[command(subcommand)]
     command: Command,
 }
@@ -88,6 +92,7 @@ fn run(cli: Cli) -> Result<(), String> {
         url: cli.database_url.clone(),
         pool_size: cli.db_pool_size,
         acquire_timeout: Duration::from_millis(cli.db_timeout_ms),
+        query_timeout: (cli.query_timeout_ms > 0).then(|| Duration::from_millis(cli.query_timeout_ms)),
     };
     match cli.command {
         Command::Openapi { output } => {

@@ -19,13 +19,17 @@ use serde_json::Value;
 #[macro_export]
 macro_rules! db_test {
     ($name:ident, |$app:ident| $body:block) => {
+        $crate::db_test!($name, $crate::harness::Options::default(), |$app| $body);
+    };
+    ($name:ident, $options:expr, |$app:ident| $body:block) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
 
             #[actix_web::test]
             async fn sqlite() {
-                let $app = $crate::harness::TestApp::spawn($crate::harness::Backend::Sqlite).await;
+                let $app =
+                    $crate::harness::TestApp::spawn_with($crate::harness::Backend::Sqlite, $options).await;
                 $body
             }
 
@@ -35,7 +39,8 @@ macro_rules! db_test {
                     eprintln!("TEST_POSTGRES_URL is not set: PostgreSQL run skipped");
                     return;
                 }
-                let $app = $crate::harness::TestApp::spawn($crate::harness::Backend::Postgres).await;
+                let $app =
+                    $crate::harness::TestApp::spawn_with($crate::harness::Backend::Postgres, $options).await;
                 $body
             }
         }
@@ -44,6 +49,13 @@ macro_rules! db_test {
 
 pub fn postgres_configured() -> bool {
     std::env::var("TEST_POSTGRES_URL").is_ok_and(|v| !v.is_empty())
+}
+
+/// How a test's server differs from the default one.
+#[derive(Default)]
+pub struct Options {
+    pub http: HttpSettings,
+    pub query_timeout: Option<Duration>,
 }
 
 /// A running server on its own database.
@@ -104,8 +116,9 @@ fn unique_name() -> String {
     format!("coop_test_{}_{}_{}", std::process::id(), n, nanos)
 }
 
-/// Creates a fresh PostgreSQL database next to the one `TEST_POSTGRES_URL` names.
-fn create_pg_database(admin_url: &str) -> (String, String) {
+/// Creates a fresh PostgreSQL database next to the one `TEST_POSTGRES_URL` names; returns
+/// its URL and name.
+pub fn create_pg_database(admin_url: &str) -> (String, String) {
     let name = unique_name();
     let mut admin = diesel::pg::PgConnection::establish(admin_url).expect("TEST_POSTGRES_URL reachable");
     admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
@@ -113,8 +126,18 @@ fn create_pg_database(admin_url: &str) -> (String, String) {
     (format!("{base}/{name}"), name)
 }
 
+/// Opens (and migrates) the database at `url` as the tests' servers do.
+pub async fn open_db(url: String, query_timeout: Option<Duration>) -> Db {
+    let settings = DbSettings { url, pool_size: 4, acquire_timeout: Duration::from_secs(10), query_timeout };
+    actix_web::web::block(move || Db::connect(&settings)).await.unwrap().expect("database opens and migrates")
+}
+
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, Options::default()).await
+    }
+
+    pub async fn spawn_with(backend: Backend, options: Options) -> TestApp {
         let (url, dir, pg_drop) = match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
@@ -127,19 +150,21 @@ impl TestApp {
                 (url, None, Some((admin, name)))
             }
         };
-        let settings = DbSettings { url, pool_size: 4, acquire_timeout: Duration::from_secs(10) };
-        let db = actix_web::web::block(move || Db::connect(&settings))
-            .await
-            .unwrap()
-            .expect("database opens and migrates");
-        Self::serve(db, dir, pg_drop)
+        let db = open_db(url, options.query_timeout).await;
+        Self::serve(db, options.http, dir, pg_drop)
     }
 
-    fn serve(db: Db, dir: Option<tempfile::TempDir>, pg_drop: Option<(String, String)>) -> TestApp {
+    /// Serves `db`; `pg_drop` names a PostgreSQL database (admin URL, name) to drop at the end.
+    pub fn serve(
+        db: Db,
+        http: HttpSettings,
+        dir: Option<tempfile::TempDir>,
+        pg_drop: Option<(String, String)>,
+    ) -> TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").expect("free port");
         let port = listener.local_addr().unwrap().port();
         let served = db.clone();
-        let server = HttpServer::new(move || app(served.clone(), HttpSettings::default()))
+        let server = HttpServer::new(move || app(served.clone(), http))
             .workers(2)
             .disable_signals()
             .shutdown_timeout(1)

@@ -12,6 +12,8 @@ mod input_errors;
 mod lists;
 mod openapi;
 mod operations;
+mod readiness;
 mod reference;
+mod reliability;
 mod stats_property;
 mod unions;

@@ -1,0 +1,71 @@
+//! The reliability and security gate: query timeouts.
+
+use std::time::Duration;
+
+use coop_registry::db::Conn;
+use coop_registry::error::ApiError;
+use diesel::prelude::*;
+
+use crate::db_test;
+use crate::harness::{Backend, Options};
+
+diesel::define_sql_function! {
+    /// A slow SQLite query on demand: sleeps, then returns its argument.
+    fn sleep_ms(ms: diesel::sql_types::Integer) -> diesel::sql_types::Integer;
+}
+
+/// Database work that takes two seconds on either backend.
+fn slow_query(conn: &mut Conn) -> Result<(), ApiError> {
+    match conn {
+        Conn::Sqlite(c) => {
+            sleep_ms_utils::register_impl(c, |ms: i32| {
+                std::thread::sleep(Duration::from_millis(ms as u64));
+                ms
+            })?;
+            diesel::select(sleep_ms(2000)).execute(&mut **c)?;
+        }
+        Conn::Pg(c) => {
+            diesel::sql_query("SELECT pg_sleep(2)").execute(&mut **c)?;
+        }
+    }
+    Ok(())
+}
+
+fn short_queries() -> Options {
+    Options { query_timeout: Some(Duration::from_millis(100)), ..Options::default() }
+}
+
+db_test!(database_work_past_the_query_timeout_is_unavailable, short_queries(), |app| {
+    match app.db.read(slow_query).await {
+        Err(ApiError::Unavailable(_)) => {}
+        other => panic!("expected Unavailable, got {:?}", other.map_err(|e| e.to_string())),
+    }
+    // The error answers 503 problem+json with Retry-After.
+    let response = actix_web::ResponseError::error_response(&ApiError::Unavailable("slow".into()));
+    assert_eq!(response.status(), 503);
+    assert_eq!(response.headers().get("retry-after").unwrap(), "1");
+
+    if app.db.backend() == Backend::Postgres {
+        // PostgreSQL cancels the statement itself: even a caller that waits gets the
+        // cancellation, not the result two seconds later.
+        let db = app.db.clone();
+        let waited = actix_web::web::block(move || db.read_blocking(slow_query)).await.unwrap();
+        assert!(matches!(waited, Err(ApiError::Unavailable(_))), "{:?}", waited.map_err(|e| e.to_string()));
+        #[derive(QueryableByName)]
+        struct Setting {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            statement_timeout: String,
+        }
+        let setting = app
+            .db
+            .read(|c| match c {
+                Conn::Pg(c) => {
+                    Ok(diesel::sql_query("SHOW statement_timeout").get_result::<Setting>(&mut **c)?)
+                }
+                Conn::Sqlite(_) => unreachable!(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(setting.statement_timeout, "100ms");
+    }
+});
