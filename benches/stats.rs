@@ -162,7 +162,8 @@ async fn run(args: Args) {
     };
 
     let served = db.clone();
-    let server = HttpServer::new(move || app(served.clone(), HttpSettings::default()))
+    let http = HttpSettings::default();
+    let server = HttpServer::new(move || app(served.clone(), http.clone()))
         .workers(2)
         .disable_signals()
         .shutdown_timeout(1)

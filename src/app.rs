@@ -3,10 +3,10 @@
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::middleware::{Compress, DefaultHeaders, Next};
+use actix_web::middleware::{from_fn, Compress, DefaultHeaders, Next};
 use actix_web::{web, App, HttpResponse};
 use utoipa::OpenApi;
 use utoipa_actix_web::{scope, AppExt, UtoipaApp};
@@ -15,18 +15,21 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::extract::{path_config, BodyLimit};
+use crate::metrics::Metrics;
 use crate::openapi::ApiDoc;
 
-/// Settings of the HTTP layer.
-#[derive(Debug, Clone, Copy)]
+/// Settings of the HTTP layer, with the state its workers share (metrics): build it
+/// once per server and clone it into each worker.
+#[derive(Clone)]
 pub struct HttpSettings {
     /// Largest accepted JSON body, in bytes.
     pub body_limit: usize,
+    pub metrics: Arc<Metrics>,
 }
 
 impl Default for HttpSettings {
     fn default() -> Self {
-        HttpSettings { body_limit: crate::extract::DEFAULT_BODY_LIMIT }
+        HttpSettings { body_limit: crate::extract::DEFAULT_BODY_LIMIT, metrics: Arc::default() }
     }
 }
 
@@ -73,13 +76,15 @@ pub fn app(
         .app_data(routes)
         .app_data(BodyLimit(settings.body_limit))
         .app_data(path_config())
+        .app_data(web::Data::new(settings.metrics))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/openapi.json", api))
         .service(web::redirect("/docs", "/docs/"))
         .default_service(web::to(not_found))
         .wrap(Compress::default())
         .wrap(security_headers())
-        .wrap(actix_web::middleware::from_fn(head_as_get))
-        .wrap(actix_web::middleware::from_fn(log_request))
+        .wrap(from_fn(head_as_get))
+        .wrap(from_fn(crate::metrics::observe))
+        .wrap(from_fn(log_request))
 }
 
 /// The documented paths and their methods, to tell "no such route" (404) from "not with
@@ -190,8 +195,9 @@ static PROCESS_TAG: LazyLock<u64> = LazyLock::new(|| {
     (nanos as u64) ^ (u64::from(std::process::id()) << 32)
 });
 
-/// One log line per request (method, path, status, latency, request id), and the
-/// request id echoed in `X-Request-Id`.
+/// One log line per request (method, route pattern, path, status, latency, request id),
+/// and the request id echoed in `X-Request-Id`. Headers are never logged: they may
+/// carry credentials.
 async fn log_request(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -204,6 +210,7 @@ async fn log_request(
     tracing::info!(
         request_id = %id,
         %method,
+        route = %crate::metrics::route_of(response.request()),
         %path,
         status = response.status().as_u16(),
         latency_ms = started.elapsed().as_secs_f64() * 1000.0,

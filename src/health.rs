@@ -44,5 +44,5 @@ pub async fn readyz(db: web::Data<Db>) -> Result<HttpResponse, ApiError> {
 }
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(healthz).service(readyz);
+    cfg.service(healthz).service(readyz).service(crate::metrics::metrics);
 }

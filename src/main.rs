@@ -8,6 +8,7 @@ use actix_web::HttpServer;
 use clap::{Parser, Subcommand};
 use coop_registry::app::{app, HttpSettings};
 use coop_registry::db::{Db, DbSettings};
+use coop_registry::ops::{init_logging, LogFormat};
 use coop_registry::{demo, generate, openapi};
 
 /// The register of Vietnam's cooperative sector, served as a REST API.
@@ -27,6 +28,9 @@ struct Cli {
     /// milliseconds (PostgreSQL also cancels the statement); 0: no limit.
     #[arg(long, env = "QUERY_TIMEOUT_MS", default_value_t = 10_000, global = true)]
     query_timeout_ms: u64,
+    /// Log lines as text or as JSON objects.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "text", global = true)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -71,13 +75,8 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
     let cli = Cli::parse();
+    init_logging(cli.log_format);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
@@ -136,7 +135,7 @@ fn run(cli: Cli) -> Result<(), String> {
             if demo {
                 seed(&db)?;
             }
-            serve(db, &bind, workers, HttpSettings { body_limit })
+            serve(db, &bind, workers, HttpSettings { body_limit, ..HttpSettings::default() })
         }
     }
 }
@@ -153,7 +152,7 @@ fn seed(db: &Db) -> Result<(), String> {
 #[actix_web::main]
 async fn serve(db: Db, bind: &str, workers: Option<usize>, http: HttpSettings) -> Result<(), String> {
     tracing::info!(%bind, backend = ?db.backend(), "serving; docs at /docs/");
-    let mut server = HttpServer::new(move || app(db.clone(), http));
+    let mut server = HttpServer::new(move || app(db.clone(), http.clone()));
     if let Some(n) = workers {
         server = server.workers(n);
     }

@@ -221,19 +221,24 @@ impl Db {
 
     /// Runs `job` on the blocking pool; past `limit` the request answers 503 instead of
     /// waiting on (PostgreSQL cancels the statement itself; SQLite finishes it unseen).
+    /// Failures of the database are counted for `/metrics`.
     async fn limited<T: Send + 'static>(
         &self,
         limit: Option<Duration>,
         job: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
         let running = actix_web::web::block(job);
-        match limit {
+        let result = match limit {
             None => running.await?,
             Some(limit) => match actix_web::rt::time::timeout(limit, running).await {
                 Ok(done) => done?,
                 Err(_) => Err(ApiError::Unavailable("the database did not answer in time".into())),
             },
+        };
+        if let Err(e) = &result {
+            crate::metrics::count_db_error(e);
         }
+        result
     }
 
     /// True when a connection can be had and answers a trivial query, all within `limit`.
@@ -247,6 +252,17 @@ impl Db {
             }
         };
         self.limited(Some(limit), ping).await.is_ok()
+    }
+
+    /// Connections of each pool: (pool, in use, idle).
+    pub fn pool_usage(&self) -> Vec<(&'static str, u32, u32)> {
+        let usage = |name, state: diesel::r2d2::State| {
+            (name, state.connections - state.idle_connections, state.idle_connections)
+        };
+        match &self.pools {
+            Pools::Sqlite { read, write } => vec![usage("read", read.state()), usage("write", write.state())],
+            Pools::Pg { pool } => vec![usage("main", pool.state())],
+        }
     }
 }
 

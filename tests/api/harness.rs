@@ -164,7 +164,7 @@ impl TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").expect("free port");
         let port = listener.local_addr().unwrap().port();
         let served = db.clone();
-        let server = HttpServer::new(move || app(served.clone(), http))
+        let server = HttpServer::new(move || app(served.clone(), http.clone()))
             .workers(2)
             .disable_signals()
             .shutdown_timeout(1)

@@ -1,4 +1,4 @@
-//! The reliability and security gate: query timeouts.
+//! The reliability and security gate: metrics, query timeouts.
 
 use std::time::Duration;
 
@@ -8,6 +8,47 @@ use diesel::prelude::*;
 
 use crate::db_test;
 use crate::harness::{Backend, Options};
+
+db_test!(metrics_count_requests_by_route_pattern_and_status, |app| {
+    assert_eq!(app.get("/api/v1/provinces").await.status, 200);
+    app.get("/api/v1/cooperatives/987654").await.problem(404);
+    app.get("/api/v1/cooperatives/987655").await.problem(404);
+    app.get("/no/such/path").await.problem(404);
+    let res = app.get("/metrics").await;
+    assert_eq!(res.status, 200);
+    assert!(res.header("content-type").unwrap().starts_with("application/openmetrics-text"));
+    let text = String::from_utf8(res.body).unwrap();
+    let line = |series: &str| {
+        text.lines()
+            .find(|l| l.starts_with(series))
+            .unwrap_or_else(|| panic!("no {series} in\n{text}"))
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(line(r#"http_requests_total{method="GET",route="/api/v1/provinces",status="200"}"#), "1");
+    // Two paths, one route pattern.
+    assert_eq!(
+        line(r#"http_requests_total{method="GET",route="/api/v1/cooperatives/{id:[0-9]+}",status="404"}"#),
+        "2"
+    );
+    assert_eq!(line(r#"http_requests_total{method="GET",route="unmatched",status="404"}"#), "1");
+    assert!(!text.contains("987654") && !text.contains("/no/such/path"), "raw paths leak into labels");
+    assert_eq!(line(r#"http_request_duration_seconds_count{method="GET",route="/api/v1/provinces"}"#), "1");
+    assert!(text.contains(
+        r#"http_request_duration_seconds_bucket{le="0.005",method="GET",route="/api/v1/provinces"}"#
+    ));
+    let pools: &[&str] = match app.db.backend() {
+        Backend::Sqlite => &["read", "write"],
+        Backend::Postgres => &["main"],
+    };
+    for pool in pools {
+        line(&format!(r#"db_pool_connections{{pool="{pool}",state="idle"}}"#));
+        line(&format!(r#"db_pool_connections{{pool="{pool}",state="in_use"}}"#));
+    }
+    assert!(text.contains("# TYPE db_errors counter"));
+});
 
 diesel::define_sql_function! {
     /// A slow SQLite query on demand: sleeps, then returns its argument.
@@ -44,6 +85,8 @@ db_test!(database_work_past_the_query_timeout_is_unavailable, short_queries(), |
     let response = actix_web::ResponseError::error_response(&ApiError::Unavailable("slow".into()));
     assert_eq!(response.status(), 503);
     assert_eq!(response.headers().get("retry-after").unwrap(), "1");
+    let metrics = app.get("/metrics").await;
+    assert!(String::from_utf8_lossy(&metrics.body).contains(r#"db_errors_total{kind="unavailable"}"#));
 
     if app.db.backend() == Backend::Postgres {
         // PostgreSQL cancels the statement itself: even a caller that waits gets the
