@@ -17,19 +17,30 @@ use crate::error::ApiError;
 use crate::extract::{path_config, BodyLimit};
 use crate::metrics::Metrics;
 use crate::openapi::ApiDoc;
+use crate::ratelimit::{Limiter, RateLimitSettings};
 
-/// Settings of the HTTP layer, with the state its workers share (metrics): build it
-/// once per server and clone it into each worker.
+/// Settings of the HTTP layer, with the state its workers share (metrics, rate limits):
+/// build it once per server and clone it into each worker.
 #[derive(Clone)]
 pub struct HttpSettings {
     /// Largest accepted JSON body, in bytes.
     pub body_limit: usize,
+    /// Origins of the web frontends allowed to call the API (none: no CORS).
+    pub cors_origins: Vec<String>,
     pub metrics: Arc<Metrics>,
+    /// `None`: no rate limit.
+    pub limiter: Option<Arc<Limiter>>,
+}
+
+impl HttpSettings {
+    pub fn new(body_limit: usize, rate_limit: RateLimitSettings, cors_origins: Vec<String>) -> HttpSettings {
+        HttpSettings { body_limit, cors_origins, metrics: Arc::default(), limiter: Limiter::new(rate_limit) }
+    }
 }
 
 impl Default for HttpSettings {
     fn default() -> Self {
-        HttpSettings { body_limit: crate::extract::DEFAULT_BODY_LIMIT, metrics: Arc::default() }
+        HttpSettings::new(crate::extract::DEFAULT_BODY_LIMIT, RateLimitSettings::default(), Vec::new())
     }
 }
 
@@ -77,11 +88,16 @@ pub fn app(
         .app_data(BodyLimit(settings.body_limit))
         .app_data(path_config())
         .app_data(web::Data::new(settings.metrics))
+        .app_data(web::Data::new(settings.limiter))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/openapi.json", api))
         .service(web::redirect("/docs", "/docs/"))
         .default_service(web::to(not_found))
         .wrap(Compress::default())
+        // Inside the security headers, so that a 429 carries them too.
+        .wrap(from_fn(crate::ratelimit::limit))
         .wrap(security_headers())
+        .wrap(crate::cors::cors(&settings.cors_origins))
+        .wrap(from_fn(crate::cors::refusals_as_problems))
         .wrap(from_fn(head_as_get))
         .wrap(from_fn(crate::metrics::observe))
         .wrap(from_fn(log_request))

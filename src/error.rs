@@ -64,6 +64,9 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("{0}")]
     NotAcceptable(String),
+    /// The client went over its rate limit; it may retry after this many seconds.
+    #[error("too many requests; retry in {retry_after_secs} s")]
+    TooManyRequests { retry_after_secs: u64 },
     /// The database is busy or unreachable right now; the client may retry.
     #[error("{0}")]
     Unavailable(String),
@@ -101,6 +104,7 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => ("payload-too-large", "Request body too large"),
             ApiError::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
             ApiError::NotAcceptable(_) => ("not-acceptable", "Not acceptable"),
+            ApiError::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
             ApiError::Unavailable(_) => ("unavailable", "Service temporarily unavailable"),
             ApiError::Internal(_) => ("internal", "Internal server error"),
         }
@@ -141,6 +145,7 @@ impl ResponseError for ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -155,6 +160,9 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, "1"));
+            }
+            ApiError::TooManyRequests { retry_after_secs } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
             }
             ApiError::MethodNotAllowed { allow, .. } => {
                 response.insert_header((header::ALLOW, allow.as_str()));

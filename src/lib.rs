@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod cooperatives;
+pub mod cors;
 pub mod db;
 pub mod demo;
 pub mod domain;
@@ -15,6 +16,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod ops;
 pub mod organizations;
+pub mod ratelimit;
 pub mod reference;
 pub mod schema;
 pub mod stats;

@@ -8,7 +8,7 @@ use actix_web::HttpServer;
 use clap::{Parser, Subcommand};
 use coop_registry::app::{app, HttpSettings};
 use coop_registry::db::{Db, DbSettings};
-use coop_registry::ops::{init_logging, LogFormat};
+use coop_registry::ops::{init_logging, LogFormat, OpsArgs};
 use coop_registry::{demo, generate, openapi};
 
 /// The register of Vietnam's cooperative sector, served as a REST API.
@@ -51,6 +51,8 @@ enum Command {
         /// Largest accepted JSON body, in bytes.
         #[arg(long, env = "BODY_LIMIT", default_value_t = 64 * 1024)]
         body_limit: usize,
+        #[command(flatten)]
+        ops: OpsArgs,
     },
     /// Apply pending database migrations and exit.
     Migrate,
@@ -130,12 +132,13 @@ fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
-        Command::Serve { bind, demo, workers, body_limit } => {
+        Command::Serve { bind, demo, workers, body_limit, ops } => {
             let db = Db::connect(&settings)?;
             if demo {
                 seed(&db)?;
             }
-            serve(db, &bind, workers, HttpSettings { body_limit, ..HttpSettings::default() })
+            let http = HttpSettings::new(body_limit, ops.rate_limit(), ops.cors_origins());
+            serve(db, &bind, workers, http, ops.shutdown_timeout)
         }
     }
 }
@@ -150,9 +153,18 @@ fn seed(db: &Db) -> Result<(), String> {
 }
 
 #[actix_web::main]
-async fn serve(db: Db, bind: &str, workers: Option<usize>, http: HttpSettings) -> Result<(), String> {
+async fn serve(
+    db: Db,
+    bind: &str,
+    workers: Option<usize>,
+    http: HttpSettings,
+    shutdown_timeout: u64,
+) -> Result<(), String> {
     tracing::info!(%bind, backend = ?db.backend(), "serving; docs at /docs/");
-    let mut server = HttpServer::new(move || app(db.clone(), http.clone()));
+    // On SIGTERM or SIGINT actix stops accepting and lets requests in flight finish,
+    // for at most `shutdown_timeout` seconds.
+    let mut server =
+        HttpServer::new(move || app(db.clone(), http.clone())).shutdown_timeout(shutdown_timeout);
     if let Some(n) = workers {
         server = server.workers(n);
     }

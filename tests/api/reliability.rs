@@ -1,9 +1,12 @@
-//! The reliability and security gate: metrics, query timeouts.
+//! The reliability and security gate: metrics, rate limits, CORS, query timeouts.
 
 use std::time::Duration;
 
+use awc::http::Method;
+use coop_registry::app::HttpSettings;
 use coop_registry::db::Conn;
 use coop_registry::error::ApiError;
+use coop_registry::ratelimit::RateLimitSettings;
 use diesel::prelude::*;
 
 use crate::db_test;
@@ -48,6 +51,89 @@ db_test!(metrics_count_requests_by_route_pattern_and_status, |app| {
         line(&format!(r#"db_pool_connections{{pool="{pool}",state="in_use"}}"#));
     }
     assert!(text.contains("# TYPE db_errors counter"));
+});
+
+/// One request a minute after a burst of two: nothing replenishes while the test runs.
+fn strict_limit() -> Options {
+    Options {
+        http: HttpSettings::new(64 * 1024, RateLimitSettings { per_minute: 1, burst: 2 }, vec![]),
+        ..Options::default()
+    }
+}
+
+db_test!(rate_limits_apply_per_address_and_per_token, strict_limit(), |app| {
+    let first = app.get("/api/v1/sectors").await;
+    assert_eq!(first.status, 200);
+    assert_eq!(first.header("ratelimit-limit").as_deref(), Some("2"));
+    assert_eq!(first.header("ratelimit-remaining").as_deref(), Some("1"));
+    assert!(first.header("ratelimit-reset").is_some());
+    assert_eq!(app.get("/api/v1/sectors").await.header("ratelimit-remaining").as_deref(), Some("0"));
+    let refused = app.get("/api/v1/sectors").await;
+    let problem = refused.problem(429);
+    assert_eq!(problem["type"], "/problems/too-many-requests");
+    let retry_after: u64 = refused.header("retry-after").expect("Retry-After").parse().unwrap();
+    assert!(retry_after >= 1);
+    assert_eq!(refused.header("ratelimit-remaining").as_deref(), Some("0"));
+    assert_eq!(refused.header("x-content-type-options").as_deref(), Some("nosniff"));
+    // Probes are never limited.
+    assert_eq!(app.get("/readyz").await.status, 200);
+
+    // A bearer token is a client of its own, whatever address it comes from.
+    let get_as = |token: &'static str| {
+        let header = [("authorization", token)];
+        let app = &app;
+        async move { app.request(Method::GET, "/api/v1/sectors", &header, None).await }
+    };
+    assert_eq!(get_as("Bearer token-a").await.status, 200);
+    assert_eq!(get_as("Bearer token-a").await.status, 200);
+    get_as("Bearer token-a").await.problem(429);
+    let other = get_as("Bearer token-b").await;
+    assert_eq!(other.status, 200);
+    assert_eq!(other.header("ratelimit-remaining").as_deref(), Some("1"));
+});
+
+fn frontend() -> Options {
+    let origins = vec!["https://app.example.vn".to_owned()];
+    Options {
+        http: HttpSettings::new(64 * 1024, RateLimitSettings::default(), origins),
+        ..Options::default()
+    }
+}
+
+async fn preflight(app: &crate::harness::TestApp, origin: &str) -> crate::harness::Response {
+    let headers = [
+        ("origin", origin),
+        ("access-control-request-method", "PATCH"),
+        ("access-control-request-headers", "content-type, if-match"),
+    ];
+    app.request(Method::OPTIONS, "/api/v1/cooperatives/1", &headers, None).await
+}
+
+db_test!(cors_admits_the_configured_origins_only, frontend(), |app| {
+    let allowed = preflight(&app, "https://app.example.vn").await;
+    assert_eq!(allowed.status, 200);
+    assert_eq!(allowed.header("access-control-allow-origin").as_deref(), Some("https://app.example.vn"));
+    assert!(allowed.header("access-control-allow-methods").unwrap().contains("PATCH"));
+
+    let denied = preflight(&app, "https://elsewhere.example").await;
+    denied.names_field(400, "origin");
+    assert_eq!(denied.header("access-control-allow-origin"), None);
+
+    let get =
+        app.request(Method::GET, "/api/v1/sectors", &[("origin", "https://app.example.vn")], None).await;
+    assert_eq!(get.header("access-control-allow-origin").as_deref(), Some("https://app.example.vn"));
+    let get =
+        app.request(Method::GET, "/api/v1/sectors", &[("origin", "https://elsewhere.example")], None).await;
+    assert_eq!(get.status, 200);
+    assert_eq!(get.header("access-control-allow-origin"), None);
+});
+
+db_test!(without_origins_there_are_no_cors_headers, |app| {
+    let get =
+        app.request(Method::GET, "/api/v1/sectors", &[("origin", "https://app.example.vn")], None).await;
+    assert_eq!(get.status, 200);
+    assert_eq!(get.header("access-control-allow-origin"), None);
+    assert_eq!(preflight(&app, "https://app.example.vn").await.header("access-control-allow-origin"), None);
 });
 
 diesel::define_sql_function! {
