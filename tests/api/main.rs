@@ -15,5 +15,6 @@ mod operations;
 mod readiness;
 mod reference;
 mod reliability;
+mod shutdown;
 mod stats_property;
 mod unions;
