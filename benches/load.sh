@@ -12,7 +12,8 @@
 #   WORKERS      server worker threads (default: one per core)
 #   SAMPLE_EVERY seconds between RSS samples (default 5)
 #   BIN          server binary (default: target/release/coop-registry, built here)
-#   TOKEN        sent as `Authorization: Bearer $TOKEN` with the writes when set
+#   TOKEN        sent as `Authorization: Bearer $TOKEN` with the writes (default: a
+#                reviewer token the script issues with `coop-registry token create`)
 #   RUST_LOG     server log filter (default info: one line per request, to a file)
 set -euo pipefail
 
@@ -84,6 +85,11 @@ echo "load: server $BIN (pid $server_pid) on $base, RSS before load $(rss) kB"
     done
 ) &
 sampler_pid=$!
+
+# Writes need a token: a reviewer's, issued with the command line, unless TOKEN is set.
+if [ -z "${TOKEN:-}" ]; then
+    TOKEN=$(RUST_LOG=warn "$BIN" --database-url "$db" token create --name "load test" --role reviewer)
+fi
 
 echo "load: wrk -t$threads -c$connections -d${duration}s --latency -s benches/load.lua $base"
 LOAD_IDS="$work/ids.lua" LOAD_TAG="$(date +%s)" TOKEN="${TOKEN:-}" \

@@ -180,6 +180,7 @@ async fn run(args: Args) {
         url: url.to_owned(),
         pool_size: 8,
         acquire_timeout: Duration::from_secs(30),
+        query_timeout: None,
     };
     let main_settings = settings(&args.database_url);
     let db =

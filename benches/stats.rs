@@ -145,8 +145,12 @@ impl Client {
 }
 
 async fn run(args: Args) {
-    let settings =
-        DbSettings { url: args.database_url.clone(), pool_size: 8, acquire_timeout: Duration::from_secs(5) };
+    let settings = DbSettings {
+        url: args.database_url.clone(),
+        pool_size: 8,
+        acquire_timeout: Duration::from_secs(5),
+        query_timeout: None,
+    };
     let db = actix_web::web::block(move || Db::connect(&settings))
         .await
         .expect("blocking pool")
@@ -158,7 +162,8 @@ async fn run(args: Args) {
     };
 
     let served = db.clone();
-    let server = HttpServer::new(move || app(served.clone(), HttpSettings::default()))
+    let http = HttpSettings::default();
+    let server = HttpServer::new(move || app(served.clone(), http.clone()))
         .workers(2)
         .disable_signals()
         .shutdown_timeout(1)

@@ -3,10 +3,10 @@
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::middleware::{Compress, DefaultHeaders, Next};
+use actix_web::middleware::{from_fn, Compress, DefaultHeaders, Next};
 use actix_web::{web, App, HttpMessage, HttpResponse};
 use utoipa::OpenApi;
 use utoipa_actix_web::{scope, AppExt, UtoipaApp};
@@ -15,18 +15,32 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::extract::{path_config, BodyLimit};
+use crate::metrics::Metrics;
 use crate::openapi::ApiDoc;
+use crate::ratelimit::{Limiter, RateLimitSettings};
 
-/// Settings of the HTTP layer.
-#[derive(Debug, Clone, Copy)]
+/// Settings of the HTTP layer, with the state its workers share (metrics, rate limits):
+/// build it once per server and clone it into each worker.
+#[derive(Clone)]
 pub struct HttpSettings {
     /// Largest accepted JSON body, in bytes.
     pub body_limit: usize,
+    /// Origins of the web frontends allowed to call the API (none: no CORS).
+    pub cors_origins: Vec<String>,
+    pub metrics: Arc<Metrics>,
+    /// `None`: no rate limit.
+    pub limiter: Option<Arc<Limiter>>,
+}
+
+impl HttpSettings {
+    pub fn new(body_limit: usize, rate_limit: RateLimitSettings, cors_origins: Vec<String>) -> HttpSettings {
+        HttpSettings { body_limit, cors_origins, metrics: Arc::default(), limiter: Limiter::new(rate_limit) }
+    }
 }
 
 impl Default for HttpSettings {
     fn default() -> Self {
-        HttpSettings { body_limit: crate::extract::DEFAULT_BODY_LIMIT }
+        HttpSettings::new(crate::extract::DEFAULT_BODY_LIMIT, RateLimitSettings::default(), Vec::new())
     }
 }
 
@@ -78,16 +92,25 @@ pub fn app(
         .app_data(routes)
         .app_data(BodyLimit(settings.body_limit))
         .app_data(path_config())
+        .app_data(web::Data::new(settings.metrics))
+        .app_data(web::Data::new(settings.limiter))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/openapi.json", api))
         .service(web::redirect("/docs", "/docs/"))
         .default_service(web::to(not_found))
-        .wrap(actix_web::middleware::from_fn(reads_after_writes))
-        .wrap(actix_web::middleware::from_fn(crate::idempotency::idempotent))
-        .wrap(actix_web::middleware::from_fn(crate::auth::authenticate))
+        .wrap(from_fn(reads_after_writes))
+        .wrap(from_fn(crate::idempotency::idempotent))
         .wrap(Compress::default())
+        // Inside the security headers, so that a 429 carries them too.
+        .wrap(from_fn(crate::ratelimit::limit))
+        // Before the limiter: a caller is limited per verified token, so inventing
+        // tokens buys no fresh allowance.
+        .wrap(from_fn(crate::auth::authenticate))
         .wrap(security_headers())
-        .wrap(actix_web::middleware::from_fn(head_as_get))
-        .wrap(actix_web::middleware::from_fn(log_request))
+        .wrap(crate::cors::cors(&settings.cors_origins))
+        .wrap(from_fn(crate::cors::refusals_as_problems))
+        .wrap(from_fn(head_as_get))
+        .wrap(from_fn(crate::metrics::observe))
+        .wrap(from_fn(log_request))
 }
 
 /// The documented paths and their methods (and whether each needs a token), to tell "no
@@ -235,8 +258,9 @@ static PROCESS_TAG: LazyLock<u64> = LazyLock::new(|| {
     (nanos as u64) ^ (u64::from(std::process::id()) << 32)
 });
 
-/// One log line per request (method, path, status, latency, request id), and the
-/// request id echoed in `X-Request-Id`.
+/// One log line per request (method, route pattern, path, status, latency, request id),
+/// and the request id echoed in `X-Request-Id`. Headers are never logged: they may
+/// carry credentials.
 async fn log_request(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -250,6 +274,7 @@ async fn log_request(
     tracing::info!(
         request_id = %id,
         %method,
+        route = %crate::metrics::route_of(response.request()),
         %path,
         status = response.status().as_u16(),
         latency_ms = started.elapsed().as_secs_f64() * 1000.0,

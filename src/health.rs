@@ -1,5 +1,7 @@
 //! Liveness and readiness probes.
 
+use std::time::Duration;
+
 use actix_web::{get, web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -20,6 +22,10 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
 }
 
+/// How long readiness waits for a connection and an answer before it says 503; short,
+/// so that probes notice an unreachable database at once.
+const READY_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// The database answers; load balancers send traffic only while this is 200.
 #[utoipa::path(
     tag = "operations",
@@ -30,8 +36,7 @@ pub async fn healthz() -> HttpResponse {
 )]
 #[get("/readyz")]
 pub async fn readyz(db: web::Data<Db>) -> Result<HttpResponse, ApiError> {
-    let db = db.get_ref().clone();
-    if web::block(move || db.ping()).await? {
+    if db.ready(READY_TIMEOUT).await {
         Ok(HttpResponse::Ok().json(Health { status: "ok" }))
     } else {
         Err(ApiError::Unavailable("the database is unreachable".into()))
@@ -39,5 +44,5 @@ pub async fn readyz(db: web::Data<Db>) -> Result<HttpResponse, ApiError> {
 }
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(healthz).service(readyz);
+    cfg.service(healthz).service(readyz).service(crate::metrics::metrics);
 }

@@ -10,6 +10,7 @@ use coop_registry::app::{app, HttpSettings};
 use coop_registry::auth::tokens::{self, NewToken};
 use coop_registry::auth::{Actor, Role};
 use coop_registry::db::{Db, DbSettings};
+use coop_registry::ops::{init_logging, LogFormat, OpsArgs};
 use coop_registry::{demo, generate, openapi};
 
 /// The register of Vietnam's cooperative sector, served as a REST API.
@@ -29,6 +30,13 @@ struct Cli {
     /// How long a request waits for a database connection or lock, in milliseconds.
     #[arg(long, env = "DB_TIMEOUT_MS", default_value_t = 5000, global = true)]
     db_timeout_ms: u64,
+    /// How long a request's database work may take before it answers 503, in
+    /// milliseconds (PostgreSQL also cancels the statement); 0: no limit.
+    #[arg(long, env = "QUERY_TIMEOUT_MS", default_value_t = 10_000, global = true)]
+    query_timeout_ms: u64,
+    /// Log lines as text or as JSON objects.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "text", global = true)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -49,6 +57,8 @@ enum Command {
         /// Largest accepted JSON body, in bytes.
         #[arg(long, env = "BODY_LIMIT", default_value_t = 64 * 1024)]
         body_limit: usize,
+        #[command(flatten)]
+        ops: OpsArgs,
     },
     /// Apply pending database migrations and exit.
     Migrate,
@@ -110,13 +120,8 @@ enum TokenAction {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
     let cli = Cli::parse();
+    init_logging(cli.log_format);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
@@ -131,6 +136,7 @@ fn run(cli: Cli) -> Result<(), String> {
         url: cli.database_url.clone(),
         pool_size: cli.db_pool_size,
         acquire_timeout: Duration::from_millis(cli.db_timeout_ms),
+        query_timeout: (cli.query_timeout_ms > 0).then(|| Duration::from_millis(cli.query_timeout_ms)),
     };
     match cli.command {
         Command::Openapi { output } => {
@@ -177,7 +183,7 @@ fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
-        Command::Serve { bind, demo, workers, body_limit } => {
+        Command::Serve { bind, demo, workers, body_limit, ops } => {
             let db = Db::connect(&settings)?;
             if demo {
                 seed(&db)?;
@@ -186,7 +192,8 @@ fn run(cli: Cli) -> Result<(), String> {
                 Some(url) => db.with_replica(url, &settings)?,
                 None => db,
             };
-            serve(db, &bind, workers, HttpSettings { body_limit })
+            let http = HttpSettings::new(body_limit, ops.rate_limit(), ops.cors_origins());
+            serve(db, &bind, workers, http, ops.shutdown_timeout)
         }
     }
 }
@@ -264,9 +271,18 @@ fn seed(db: &Db) -> Result<(), String> {
 }
 
 #[actix_web::main]
-async fn serve(db: Db, bind: &str, workers: Option<usize>, http: HttpSettings) -> Result<(), String> {
+async fn serve(
+    db: Db,
+    bind: &str,
+    workers: Option<usize>,
+    http: HttpSettings,
+    shutdown_timeout: u64,
+) -> Result<(), String> {
     tracing::info!(%bind, backend = ?db.backend(), "serving; docs at /docs/");
-    let mut server = HttpServer::new(move || app(db.clone(), http));
+    // On SIGTERM or SIGINT actix stops accepting and lets requests in flight finish,
+    // for at most `shutdown_timeout` seconds.
+    let mut server =
+        HttpServer::new(move || app(db.clone(), http.clone())).shutdown_timeout(shutdown_timeout);
     if let Some(n) = workers {
         server = server.workers(n);
     }

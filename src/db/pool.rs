@@ -40,14 +40,9 @@ pub struct DbSettings {
     pub pool_size: u32,
     /// How long a request waits for a free connection (and SQLite for a lock).
     pub acquire_timeout: Duration,
-}
-
-fn pg_pool(url: &str, settings: &DbSettings, role: &str) -> Result<PgPool, String> {
-    Pool::builder()
-        .max_size(settings.pool_size.max(2))
-        .connection_timeout(settings.acquire_timeout)
-        .build(ConnectionManager::<PgConnection>::new(url))
-        .map_err(|e| format!("cannot connect to PostgreSQL ({role}): {e}"))
+    /// How long a request's database work may take before it answers 503 (PostgreSQL
+    /// also cancels the statement); `None`: no limit.
+    pub query_timeout: Option<Duration>,
 }
 
 type SqlitePool = Pool<ConnectionManager<SqliteConnection>>;
@@ -55,13 +50,28 @@ type PgPool = Pool<ConnectionManager<PgConnection>>;
 
 /// The application's database handle; cheap to clone.
 #[derive(Clone)]
-pub enum Db {
+pub struct Db {
+    pools: Pools,
+    query_timeout: Option<Duration>,
+}
+
+#[derive(Clone)]
+enum Pools {
     /// SQLite allows one writer at a time: a single-connection write pool queues writers
     /// in the process instead of letting them collide on the file lock.
     Sqlite { read: SqlitePool, write: SqlitePool },
     /// Writes, and reads that must see them, go to `pool` (the primary); other reads to
     /// `replica` when there is one.
     Pg { pool: PgPool, replica: Option<PgPool> },
+}
+
+fn pg_pool(url: &str, settings: &DbSettings, role: &str) -> Result<PgPool, String> {
+    Pool::builder()
+        .max_size(settings.pool_size.max(2))
+        .connection_timeout(settings.acquire_timeout)
+        .connection_customizer(Box::new(pg_statement_timeout(settings.query_timeout)))
+        .build(ConnectionManager::<PgConnection>::new(url))
+        .map_err(|e| format!("cannot connect to PostgreSQL ({role}): {e}"))
 }
 
 #[derive(Debug)]
@@ -84,6 +94,20 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragma
     }
 }
 
+/// Makes PostgreSQL cancel a statement that outlives the request's time limit, so a
+/// timed-out request does not leave its query running.
+#[derive(Debug)]
+struct PgStatementTimeout {
+    ms: u128,
+}
+
+impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for PgStatementTimeout {
+    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute(&format!("SET statement_timeout = {}", self.ms))
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
 fn sqlite_path(url: &str) -> &str {
     url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url)
 }
@@ -91,7 +115,7 @@ fn sqlite_path(url: &str) -> &str {
 impl Db {
     /// Opens the pools and applies pending migrations.
     pub fn connect(settings: &DbSettings) -> Result<Db, String> {
-        let db = match Backend::from_url(&settings.url) {
+        let pools = match Backend::from_url(&settings.url) {
             Backend::Sqlite => {
                 let path = sqlite_path(&settings.url).to_owned();
                 let pragmas =
@@ -107,31 +131,39 @@ impl Db {
                 // The writer first: it creates the file and switches it to WAL.
                 let write = build(1)?;
                 let read = build(settings.pool_size.max(1))?;
-                Db::Sqlite { read, write }
+                Pools::Sqlite { read, write }
             }
-            Backend::Postgres => Db::Pg { pool: pg_pool(&settings.url, settings, "primary")?, replica: None },
+            Backend::Postgres => {
+                Pools::Pg { pool: pg_pool(&settings.url, settings, "primary")?, replica: None }
+            }
         };
+        let db = Db { pools, query_timeout: settings.query_timeout };
         db.migrate()?;
         Ok(db)
     }
 
     pub fn backend(&self) -> Backend {
-        match self {
-            Db::Sqlite { .. } => Backend::Sqlite,
-            Db::Pg { .. } => Backend::Postgres,
+        match self.pools {
+            Pools::Sqlite { .. } => Backend::Sqlite,
+            Pools::Pg { .. } => Backend::Postgres,
         }
     }
 
     /// Applies pending migrations; returns how many ran.
     pub fn migrate(&self) -> Result<usize, String> {
-        let applied = match self {
-            Db::Sqlite { write, .. } => {
+        let applied = match &self.pools {
+            Pools::Sqlite { write, .. } => {
                 let mut c = write.get().map_err(|e| e.to_string())?;
                 c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len())
             }
-            Db::Pg { pool, .. } => {
+            Pools::Pg { pool, .. } => {
                 let mut c = pool.get().map_err(|e| e.to_string())?;
-                c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len())
+                // Migrations may outlast a request's limit; the connection gets the limit
+                // back before it returns to the pool.
+                c.batch_execute("SET statement_timeout = 0").map_err(|e| e.to_string())?;
+                let ran = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len());
+                pg_statement_timeout(self.query_timeout).on_acquire(&mut c).map_err(|e| e.to_string())?;
+                ran
             }
         };
         applied.map_err(|e| format!("migration failed: {e}"))
@@ -141,37 +173,40 @@ impl Db {
     /// pool of its own, sized like the primary's). Its schema is the primary's, by
     /// replication: no migrations run there.
     pub fn with_replica(self, url: &str, settings: &DbSettings) -> Result<Db, String> {
-        match self {
-            Db::Pg { pool, .. } => {
-                Ok(Db::Pg { pool, replica: Some(pg_pool(url, settings, "read replica")?) })
+        match self.pools {
+            Pools::Pg { pool, .. } => {
+                let replica = Some(pg_pool(url, settings, "read replica")?);
+                Ok(Db { pools: Pools::Pg { pool, replica }, ..self })
             }
-            Db::Sqlite { .. } => Err("a read replica (DATABASE_READ_URL) needs PostgreSQL".into()),
+            Pools::Sqlite { .. } => Err("a read replica (DATABASE_READ_URL) needs PostgreSQL".into()),
         }
     }
 
     /// True when reads may go to a replica.
     pub fn has_replica(&self) -> bool {
-        matches!(self, Db::Pg { replica: Some(_), .. })
+        matches!(self.pools, Pools::Pg { replica: Some(_), .. })
     }
 
     /// The same database with every read on the primary: for requests that must see
     /// their own writes.
     pub fn on_primary(&self) -> Db {
-        match self {
-            Db::Pg { pool, .. } => Db::Pg { pool: pool.clone(), replica: None },
-            sqlite => sqlite.clone(),
+        match &self.pools {
+            Pools::Pg { pool, .. } => {
+                Db { pools: Pools::Pg { pool: pool.clone(), replica: None }, ..self.clone() }
+            }
+            Pools::Sqlite { .. } => self.clone(),
         }
     }
 
     /// Runs `f` on a read connection (the replica's, when there is one), synchronously
     /// (call from blocking contexts).
     pub fn read_blocking<T>(&self, f: impl FnOnce(&mut Conn) -> Result<T, ApiError>) -> Result<T, ApiError> {
-        match self {
-            Db::Sqlite { read, .. } => {
+        match &self.pools {
+            Pools::Sqlite { read, .. } => {
                 let mut c: PooledConnection<_> = read.get()?;
                 f(&mut Conn::Sqlite(&mut c))
             }
-            Db::Pg { pool, replica } => {
+            Pools::Pg { pool, replica } => {
                 let mut c = replica.as_ref().unwrap_or(pool).get()?;
                 f(&mut Conn::Pg(&mut c))
             }
@@ -182,12 +217,12 @@ impl Db {
     /// with `BEGIN IMMEDIATE`, so it waits for the write lock up front instead of failing
     /// when a read transaction upgrades.
     pub fn write_blocking<T>(&self, f: impl FnOnce(&mut Conn) -> Result<T, ApiError>) -> Result<T, ApiError> {
-        match self {
-            Db::Sqlite { write, .. } => {
+        match &self.pools {
+            Pools::Sqlite { write, .. } => {
                 let mut c = write.get()?;
                 c.immediate_transaction(|c| f(&mut Conn::Sqlite(c)))
             }
-            Db::Pg { pool, .. } => {
+            Pools::Pg { pool, .. } => {
                 let mut c = pool.get()?;
                 c.transaction(|c| f(&mut Conn::Pg(c)))
             }
@@ -201,7 +236,7 @@ impl Db {
         T: Send + 'static,
     {
         let db = self.clone();
-        actix_web::web::block(move || db.read_blocking(f)).await?
+        self.limited(self.query_timeout, move || db.read_blocking(f)).await
     }
 
     /// Runs `f` in one write transaction on the blocking thread pool.
@@ -211,18 +246,67 @@ impl Db {
         T: Send + 'static,
     {
         let db = self.clone();
-        actix_web::web::block(move || db.write_blocking(f)).await?
+        self.limited(self.query_timeout, move || db.write_blocking(f)).await
     }
 
-    /// True when a connection (of the primary, and of the replica if any) can be checked
-    /// out and answers a trivial query.
-    pub fn ping(&self) -> bool {
-        let answers = |db: &Db| {
-            db.read_blocking(
-                |c| crate::on_backend!(c, c => c.batch_execute("SELECT 1").map_err(ApiError::from)),
-            )
-            .is_ok()
+    /// Runs `job` on the blocking pool; past `limit` the request answers 503 instead of
+    /// waiting on (PostgreSQL cancels the statement itself; SQLite finishes it unseen).
+    /// Failures of the database are counted for `/metrics`.
+    async fn limited<T: Send + 'static>(
+        &self,
+        limit: Option<Duration>,
+        job: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let running = actix_web::web::block(job);
+        let result = match limit {
+            None => running.await?,
+            Some(limit) => match actix_web::rt::time::timeout(limit, running).await {
+                Ok(done) => done?,
+                Err(_) => Err(ApiError::Unavailable("the database did not answer in time".into())),
+            },
         };
-        answers(&self.on_primary()) && (!self.has_replica() || answers(self))
+        if let Err(e) = &result {
+            crate::metrics::count_db_error(e);
+        }
+        result
     }
+
+    /// True when a connection can be had and answers a trivial query, all within `limit`.
+    pub async fn ready(&self, limit: Duration) -> bool {
+        let db = self.clone();
+        let ping = move || {
+            let select_1 = |c: &mut Conn| crate::on_backend!(c, c => c.batch_execute("SELECT 1").map_err(ApiError::from));
+            match &db.pools {
+                Pools::Sqlite { read, .. } => select_1(&mut Conn::Sqlite(&mut *read.get_timeout(limit)?)),
+                Pools::Pg { pool, replica } => {
+                    select_1(&mut Conn::Pg(&mut *pool.get_timeout(limit)?))?;
+                    match replica {
+                        Some(replica) => select_1(&mut Conn::Pg(&mut *replica.get_timeout(limit)?)),
+                        None => Ok(()),
+                    }
+                }
+            }
+        };
+        self.limited(Some(limit), ping).await.is_ok()
+    }
+
+    /// Connections of each pool: (pool, in use, idle).
+    pub fn pool_usage(&self) -> Vec<(&'static str, u32, u32)> {
+        let usage = |name, state: diesel::r2d2::State| {
+            (name, state.connections - state.idle_connections, state.idle_connections)
+        };
+        match &self.pools {
+            Pools::Sqlite { read, write } => vec![usage("read", read.state()), usage("write", write.state())],
+            Pools::Pg { pool, replica } => {
+                let mut pools = vec![usage("main", pool.state())];
+                pools.extend(replica.as_ref().map(|r| usage("replica", r.state())));
+                pools
+            }
+        }
+    }
+}
+
+fn pg_statement_timeout(limit: Option<Duration>) -> PgStatementTimeout {
+    // 0 is PostgreSQL's "no limit".
+    PgStatementTimeout { ms: limit.map_or(0, |t| t.as_millis().max(1)) }
 }

@@ -79,9 +79,13 @@ fn target(c: &mut SqliteConnection, province: i64, year: i32, quarter: i32) -> i
 fn demo_registry_reproduces_the_published_figures() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let url = dir.path().join("demo.sqlite").to_str().expect("utf-8 path").to_owned();
-    let db =
-        Db::connect(&DbSettings { url: url.clone(), pool_size: 2, acquire_timeout: Duration::from_secs(5) })
-            .expect("database");
+    let db = Db::connect(&DbSettings {
+        url: url.clone(),
+        pool_size: 2,
+        acquire_timeout: Duration::from_secs(5),
+        query_timeout: None,
+    })
+    .expect("database");
     let started = Instant::now();
     assert!(load(&db).expect("demo loads"));
     let took = started.elapsed();

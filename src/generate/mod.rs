@@ -64,7 +64,12 @@ fn sqlite_path(url: &str) -> &str {
 /// Applies the migrations, then generates into the database at `url` over a connection
 /// of its own (outside any pool, so each chunk commits on its own).
 pub fn run(url: &str, options: &Options) -> Result<Generated, String> {
-    let settings = DbSettings { url: url.to_owned(), pool_size: 1, acquire_timeout: Duration::from_secs(30) };
+    let settings = DbSettings {
+        url: url.to_owned(),
+        pool_size: 1,
+        acquire_timeout: Duration::from_secs(30),
+        query_timeout: None,
+    };
     drop(Db::connect(&settings)?);
     let fail = |e: ApiError| format!("generating failed: {e}");
     match Backend::from_url(url) {

@@ -323,7 +323,12 @@ mod tests {
     /// A migrated, empty SQLite database in `dir`, and a connection to it.
     fn empty_db(dir: &tempfile::TempDir, name: &str) -> (String, SqliteConnection) {
         let url = dir.path().join(name).to_str().unwrap().to_owned();
-        let settings = DbSettings { url: url.clone(), pool_size: 1, acquire_timeout: Duration::from_secs(5) };
+        let settings = DbSettings {
+            url: url.clone(),
+            pool_size: 1,
+            acquire_timeout: Duration::from_secs(5),
+            query_timeout: None,
+        };
         drop(Db::connect(&settings).unwrap());
         let mut c = SqliteConnection::establish(&url).unwrap();
         c.batch_execute("PRAGMA foreign_keys = ON; PRAGMA synchronous = OFF;").unwrap();

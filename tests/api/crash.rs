@@ -28,6 +28,7 @@ async fn start(db: &str) -> Server {
         .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--workers", "2"])
         .env("DATABASE_URL", db)
         .env("RUST_LOG", "warn")
+        .env("RATE_LIMIT_PER_MINUTE", "0")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

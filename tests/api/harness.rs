@@ -19,13 +19,17 @@ use serde_json::Value;
 #[macro_export]
 macro_rules! db_test {
     ($name:ident, |$app:ident| $body:block) => {
+        $crate::db_test!($name, $crate::harness::Options::default(), |$app| $body);
+    };
+    ($name:ident, $options:expr, |$app:ident| $body:block) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
 
             #[actix_web::test]
             async fn sqlite() {
-                let $app = $crate::harness::TestApp::spawn($crate::harness::Backend::Sqlite).await;
+                let $app =
+                    $crate::harness::TestApp::spawn_with($crate::harness::Backend::Sqlite, $options).await;
                 $body
             }
 
@@ -35,7 +39,8 @@ macro_rules! db_test {
                     eprintln!("TEST_POSTGRES_URL is not set: PostgreSQL run skipped");
                     return;
                 }
-                let $app = $crate::harness::TestApp::spawn($crate::harness::Backend::Postgres).await;
+                let $app =
+                    $crate::harness::TestApp::spawn_with($crate::harness::Backend::Postgres, $options).await;
                 $body
             }
         }
@@ -61,6 +66,13 @@ pub struct Tokens {
 pub const DISTRICT: i64 = 109;
 /// Lạng Giang (Bắc Giang), another district.
 pub const OTHER_DISTRICT: i64 = 104;
+
+/// How a test's server differs from the default one.
+#[derive(Default)]
+pub struct Options {
+    pub http: HttpSettings,
+    pub query_timeout: Option<Duration>,
+}
 
 /// A running server on its own database.
 pub struct TestApp {
@@ -123,8 +135,9 @@ fn unique_name() -> String {
     format!("coop_test_{}_{}_{}", std::process::id(), n, nanos)
 }
 
-/// Creates a fresh PostgreSQL database next to the one `TEST_POSTGRES_URL` names.
-fn create_pg_database(admin_url: &str) -> (String, String) {
+/// Creates a fresh PostgreSQL database next to the one `TEST_POSTGRES_URL` names; returns
+/// its URL and name.
+pub fn create_pg_database(admin_url: &str) -> (String, String) {
     let name = unique_name();
     let mut admin = diesel::pg::PgConnection::establish(admin_url).expect("TEST_POSTGRES_URL reachable");
     admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
@@ -132,8 +145,18 @@ fn create_pg_database(admin_url: &str) -> (String, String) {
     (format!("{base}/{name}"), name)
 }
 
+/// Opens (and migrates) the database at `url` as the tests' servers do.
+pub async fn open_db(url: String, query_timeout: Option<Duration>) -> Db {
+    let settings = DbSettings { url, pool_size: 4, acquire_timeout: Duration::from_secs(10), query_timeout };
+    actix_web::web::block(move || Db::connect(&settings)).await.unwrap().expect("database opens and migrates")
+}
+
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, Options::default()).await
+    }
+
+    pub async fn spawn_with(backend: Backend, options: Options) -> TestApp {
         let (url, dir, pg_drop) = match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
@@ -146,13 +169,8 @@ impl TestApp {
                 (url, None, Some((admin, name)))
             }
         };
-        let settings = DbSettings { url, pool_size: 4, acquire_timeout: Duration::from_secs(10) };
-        let db = actix_web::web::block(move || Db::connect(&settings))
-            .await
-            .unwrap()
-            .expect("database opens and migrates");
-        let tokens = issue_tokens(&db).await;
-        Self::serve(db, tokens, dir, pg_drop.into_iter().collect())
+        let db = open_db(url, options.query_timeout).await;
+        Self::serve(db, options.http, dir, pg_drop.into_iter().collect()).await
     }
 
     /// A server on PostgreSQL whose public reads go to a second database standing in
@@ -161,33 +179,31 @@ impl TestApp {
         let admin = std::env::var("TEST_POSTGRES_URL").expect("TEST_POSTGRES_URL");
         let (primary_url, primary) = create_pg_database(&admin);
         let (replica_url, replica) = create_pg_database(&admin);
-        let settings = |url: &str| DbSettings {
-            url: url.to_owned(),
+        open_db(replica_url.clone(), None).await;
+        let settings = DbSettings {
+            url: primary_url,
             pool_size: 4,
             acquire_timeout: Duration::from_secs(10),
+            query_timeout: None,
         };
-        let (primary_settings, replica_settings) = (settings(&primary_url), settings(&replica_url));
-        let db = actix_web::web::block(move || {
-            Db::connect(&replica_settings)?;
-            Db::connect(&primary_settings)?.with_replica(&replica_url, &primary_settings)
-        })
-        .await
-        .unwrap()
-        .expect("both databases open");
-        let tokens = issue_tokens(&db).await;
-        Self::serve(db, tokens, None, vec![(admin.clone(), primary), (admin, replica)])
+        let db =
+            open_db(settings.url.clone(), None).await.with_replica(&replica_url, &settings).expect("replica");
+        Self::serve(db, HttpSettings::default(), None, vec![(admin.clone(), primary), (admin, replica)]).await
     }
 
-    fn serve(
+    /// Serves `db` with a token of each role; `pg_drop` names PostgreSQL databases (admin
+    /// URL, name) to drop at the end.
+    pub async fn serve(
         db: Db,
-        tokens: Tokens,
+        http: HttpSettings,
         dir: Option<tempfile::TempDir>,
         pg_drop: Vec<(String, String)>,
     ) -> TestApp {
+        let tokens = issue_tokens(&db).await;
         let listener = TcpListener::bind("127.0.0.1:0").expect("free port");
         let port = listener.local_addr().unwrap().port();
         let served = db.clone();
-        let server = HttpServer::new(move || app(served.clone(), HttpSettings::default()))
+        let server = HttpServer::new(move || app(served.clone(), http.clone()))
             .workers(2)
             .disable_signals()
             .shutdown_timeout(1)

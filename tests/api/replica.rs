@@ -53,6 +53,7 @@ async fn sqlite_has_no_replicas() {
         url: url.clone(),
         pool_size: 1,
         acquire_timeout: std::time::Duration::from_secs(5),
+        query_timeout: None,
     };
     let db = coop_registry::db::Db::connect(&settings).unwrap();
     let refused = db.with_replica("postgres://replica/db", &settings).err().expect("refused");
