@@ -303,7 +303,7 @@ fn demo_registry_reproduces_the_published_figures() {
     }
 
     // The statistics tables, kept by the store and the ledger, agree with the register,
-    // in the units' keys and in the province's rollup keys alike.
+    // in the units' keys and in the province's and its districts' rollup keys alike.
     let ledger = |c: &mut SqliteConnection, column: &str, kind: &str, province: i64, day: &str| {
         let sum = |c: &mut SqliteConnection, keys: &str| {
             num(
@@ -315,8 +315,9 @@ fn demo_registry_reproduces_the_published_figures() {
                 ),
             )
         };
-        let units = sum(c, "k.district_key <> -1");
+        let units = sum(c, "k.district_key <> -1 AND k.sector_id <> 0");
         assert_eq!(units, sum(c, "k.district_key = -1"), "{column} of {kind} in {province} by {day}");
+        assert_eq!(units, sum(c, "k.sector_id = 0"), "{column} of {kind} in {province} by {day}");
         units
     };
     assert_eq!(ledger(c, "active", "cooperative", 1, end2023), 1116);

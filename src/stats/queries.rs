@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{Days, Months, NaiveDate};
 use diesel::prelude::*;
 
-use super::ledger::{horizon, month_start, Flows, StatKey, ALL_DISTRICTS, NATION};
+use super::ledger::{horizon, month_start, Flows, StatKey, ALL_DISTRICTS, ALL_SECTORS, NATION};
 use crate::db::Conn;
 use crate::error::ApiError;
 use crate::on_backend;
@@ -18,16 +18,9 @@ pub struct Scope {
     pub provinces: Option<Vec<i64>>,
     /// District ids; `None` is every district.
     pub districts: Option<Vec<i64>>,
-    /// Totals per district (the units' own keys) rather than per province or for the
-    /// nation (the rollup keys, far fewer).
+    /// Totals per district (the district rollup keys) rather than per sector of the
+    /// province or nation (their rollup keys).
     pub by_district: bool,
-}
-
-impl Scope {
-    /// Whether the keys are every unit key of the country: too many to ask for by id.
-    fn every_unit_key(&self) -> bool {
-        self.by_district && self.provinces.is_none() && self.districts.is_none()
-    }
 }
 
 type KeyRow = (i64, String, i64, i64, i64);
@@ -44,12 +37,12 @@ fn static_kind(kind: &str) -> &'static str {
 
 /// What "as of `day`" reads: the month totals at the end of `snapshot` (the month of
 /// `day` when it ends a month, else the month before, at most the horizon) plus the daily
-/// flows after `snapshot` up to `day`.
+/// flows from `daily_from` (the first of `day`'s month) to `day`.
 struct Cut {
     day: NaiveDate,
     snapshot: NaiveDate,
-    /// Days whose flows are added (within one month; none past the horizon).
-    days: Vec<NaiveDate>,
+    /// `None` when no daily flows are added (none lie past the horizon's month).
+    daily_from: Option<NaiveDate>,
 }
 
 fn cut(day: NaiveDate, horizon: NaiveDate) -> Cut {
@@ -58,13 +51,8 @@ fn cut(day: NaiveDate, horizon: NaiveDate) -> Cut {
     let wanted =
         next_month.checked_sub_months(Months::new(if month_ends { 1 } else { 2 })).expect("date in range");
     let snapshot = wanted.min(horizon);
-    // Past the horizon's month there are no daily flows at all.
-    let days = if snapshot < wanted || month_ends {
-        vec![]
-    } else {
-        month_start(day).iter_days().take_while(|d| *d <= day).collect()
-    };
-    Cut { day, snapshot, days }
+    let daily_from = (snapshot == wanted && !month_ends).then(|| month_start(day));
+    Cut { day, snapshot, daily_from }
 }
 
 /// The totals of every key in scope at the end of `day`.
@@ -72,10 +60,11 @@ pub fn totals_as_of(conn: &mut Conn, day: NaiveDate, scope: &Scope) -> Result<To
     Ok(totals_at(conn, &[day], scope)?.pop().unwrap_or_default())
 }
 
-/// The totals of every key in scope at the end of each of `days`, in their order, read
-/// with one query per table whatever the number of days.
+/// The totals of every key in scope at the end of each of `days`, in their order: one
+/// query for all the month totals, one per distinct range of daily flows (the days that
+/// do not end a month: for a series of period ends, at most its first and last).
 ///
-/// The keys in scope are read first and their rows then fetched by key id, so a province
+/// The keys in scope are read first and their rows then fetched by key id, so a place
 /// reads its own keys' rows rather than filtering a whole month of rows.
 pub fn totals_at(conn: &mut Conn, days: &[NaiveDate], scope: &Scope) -> Result<Vec<Totals>, ApiError> {
     let mut out = vec![Totals::new(); days.len()];
@@ -93,9 +82,10 @@ pub fn totals_at(conn: &mut Conn, days: &[NaiveDate], scope: &Scope) -> Result<V
             ))
             .into_boxed();
         if let Some(d) = &scope.districts {
-            keys = keys.filter(stat_keys::district_key.eq_any(d));
+            // The units' keys: a district's figures are still wanted per sector.
+            keys = keys.filter(stat_keys::district_key.eq_any(d)).filter(stat_keys::sector_id.ne(ALL_SECTORS));
         } else if scope.by_district {
-            keys = keys.filter(stat_keys::district_key.ne(ALL_DISTRICTS));
+            keys = keys.filter(stat_keys::sector_id.eq(ALL_SECTORS));
         } else {
             keys = keys.filter(stat_keys::district_key.eq(ALL_DISTRICTS));
             if scope.provinces.is_none() {
@@ -110,7 +100,6 @@ pub fn totals_at(conn: &mut Conn, days: &[NaiveDate], scope: &Scope) -> Result<V
     if keys.is_empty() {
         return Ok(out);
     }
-    let by_id = !scope.every_unit_key();
     let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
     let keys: HashMap<i64, StatKey> = keys
         .into_iter()
@@ -123,30 +112,31 @@ pub fn totals_at(conn: &mut Conn, days: &[NaiveDate], scope: &Scope) -> Result<V
     let mut months: Vec<NaiveDate> = cuts.iter().map(|c| c.snapshot).collect();
     months.sort();
     months.dedup();
-    let mut partial: Vec<NaiveDate> = cuts.iter().flat_map(|c| c.days.iter().copied()).collect();
-    partial.sort();
-    partial.dedup();
+    // Day ranges rather than lists of days, so that each key's rows are one index range.
+    let mut ranges: Vec<(NaiveDate, NaiveDate)> =
+        cuts.iter().filter_map(|c| c.daily_from.map(|from| (from, c.day))).collect();
+    ranges.sort();
+    ranges.dedup();
 
-    let (monthly, daily): (Vec<FlowRow>, Vec<FlowRow>) = on_backend!(conn, c => {
-        let mut monthly = stat_monthly::table
-            .filter(stat_monthly::month.eq_any(&months))
-            .select((
-                stat_monthly::key_id,
-                stat_monthly::month,
-                stat_monthly::active,
-                stat_monthly::capital,
-                stat_monthly::members,
-                stat_monthly::registered,
-                stat_monthly::dissolved,
-                stat_monthly::admitted,
-            ))
-            .into_boxed();
-        if by_id {
-            monthly = monthly.filter(stat_monthly::key_id.eq_any(&ids));
-        }
-        let monthly = monthly.load(c)?;
-        let mut daily = stat_daily::table
-            .filter(stat_daily::day.eq_any(&partial))
+    let monthly: Vec<FlowRow> = on_backend!(conn, c => stat_monthly::table
+        .filter(stat_monthly::month.eq_any(&months))
+        .filter(stat_monthly::key_id.eq_any(&ids))
+        .select((
+            stat_monthly::key_id,
+            stat_monthly::month,
+            stat_monthly::active,
+            stat_monthly::capital,
+            stat_monthly::members,
+            stat_monthly::registered,
+            stat_monthly::dissolved,
+            stat_monthly::admitted,
+        ))
+        .load(c))?;
+    let mut daily: Vec<FlowRow> = Vec::new();
+    for (from, to) in ranges {
+        daily.extend(on_backend!(conn, c => stat_daily::table
+            .filter(stat_daily::day.between(from, to))
+            .filter(stat_daily::key_id.eq_any(&ids))
             .select((
                 stat_daily::key_id,
                 stat_daily::day,
@@ -157,13 +147,8 @@ pub fn totals_at(conn: &mut Conn, days: &[NaiveDate], scope: &Scope) -> Result<V
                 stat_daily::dissolved,
                 stat_daily::admitted,
             ))
-            .into_boxed();
-        if by_id {
-            daily = daily.filter(stat_daily::key_id.eq_any(&ids));
-        }
-        let daily = if partial.is_empty() { vec![] } else { daily.load(c)? };
-        (monthly, daily)
-    });
+            .load::<FlowRow>(c))?);
+    }
     let mut add = |rows: Vec<FlowRow>, applies: &dyn Fn(&Cut, NaiveDate) -> bool| {
         for (key_id, date, active, capital, members, registered, dissolved, admitted) in rows {
             let Some(key) = keys.get(&key_id) else { continue };
@@ -176,7 +161,7 @@ pub fn totals_at(conn: &mut Conn, days: &[NaiveDate], scope: &Scope) -> Result<V
         }
     };
     add(monthly, &|cut, month| cut.snapshot == month);
-    add(daily, &|cut, day| cut.days.first().is_some_and(|first| *first <= day) && day <= cut.day);
+    add(daily, &|cut, day| cut.daily_from.is_some_and(|from| from <= day) && day <= cut.day);
     Ok(out)
 }
 

@@ -369,7 +369,8 @@ mod tests {
         out
     }
 
-    /// `totals` summed into their province's (`level` 0) or the nation's (1) rollup keys.
+    /// `totals` summed into their district's (`level` 0), province's (1) or the nation's (2)
+    /// rollup keys.
     fn rolled_up(totals: &BTreeMap<StatKey, Flows>, level: usize) -> BTreeMap<StatKey, Flows> {
         let mut out: BTreeMap<StatKey, Flows> = BTreeMap::new();
         for (key, flows) in totals {
@@ -465,18 +466,21 @@ mod tests {
         let conn = &mut Conn::Sqlite(&mut bulk);
         let province = plan::province_id(7);
         for day in check_dates() {
-            let every_key = Scope { by_district: true, ..Scope::default() };
-            let national = nonzero(totals_as_of(conn, day, &every_key).unwrap());
-            assert_eq!(national, recount(&units, day), "national totals as of {day}");
-            let rollup = nonzero(totals_as_of(conn, day, &Scope::default()).unwrap());
-            assert_eq!(rollup, rolled_up(&recount(&units, day), 1), "national rollup as of {day}");
-            let scope = Scope { provinces: Some(vec![province]), districts: None, by_district: true };
-            let mut expected = recount(&units, day);
+            let units_now = recount(&units, day);
+            let national = nonzero(totals_as_of(conn, day, &Scope::default()).unwrap());
+            assert_eq!(national, rolled_up(&units_now, 2), "national rollup as of {day}");
+            let by_district = Scope { by_district: true, ..Scope::default() };
+            let districts = nonzero(totals_as_of(conn, day, &by_district).unwrap());
+            assert_eq!(districts, rolled_up(&units_now, 0), "district rollups as of {day}");
+            let mut expected = units_now.clone();
             expected.retain(|k, _| k.province_id == province);
-            assert_eq!(nonzero(totals_as_of(conn, day, &scope).unwrap()), expected, "province as of {day}");
-            let scope = Scope { by_district: false, ..scope };
+            let scope = Scope { provinces: Some(vec![province]), ..Scope::default() };
             let got = nonzero(totals_as_of(conn, day, &scope).unwrap());
-            assert_eq!(got, rolled_up(&expected, 0), "province rollup as of {day}");
+            assert_eq!(got, rolled_up(&expected, 1), "province rollup as of {day}");
+            // A place of districts reads the units' keys.
+            let listed: Vec<i64> = expected.keys().map(|k| k.district_key).collect();
+            let scope = Scope { districts: Some(listed), ..scope };
+            assert_eq!(nonzero(totals_as_of(conn, day, &scope).unwrap()), expected, "province as of {day}");
         }
         assert!(!recount(&units, d("2026-06-30")).is_empty());
 
@@ -511,7 +515,7 @@ mod tests {
         flows.insert((key, d("2020-03-05")), Flows { active: -1, dissolved: 1, ..Flows::default() });
         write_contributions(conn, &flows).unwrap();
         let months: i64 = stat_monthly::table.count().get_result(&mut c).unwrap();
-        assert_eq!(months, 3 * 3, "January to March, of the key and its two rollups");
+        assert_eq!(months, 3 * 4, "January to March, of the key and its three rollups");
         let conn = &mut Conn::Sqlite(&mut c);
         assert!(matches!(write_contributions(conn, &flows), Err(ApiError::Conflict { .. })));
         let refused = generate::run(dir.path().join("x.db").to_str().unwrap(), &options(10));

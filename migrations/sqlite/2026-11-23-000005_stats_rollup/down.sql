@@ -1,8 +1,8 @@
 PRAGMA foreign_keys = OFF;
 BEGIN;
-DELETE FROM stat_daily WHERE key_id IN (SELECT id FROM stat_keys WHERE district_key = -1);
-DELETE FROM stat_monthly WHERE key_id IN (SELECT id FROM stat_keys WHERE district_key = -1);
-DELETE FROM stat_keys WHERE district_key = -1;
+DELETE FROM stat_daily WHERE key_id IN (SELECT id FROM stat_keys WHERE district_key = -1 OR sector_id = 0);
+DELETE FROM stat_monthly WHERE key_id IN (SELECT id FROM stat_keys WHERE district_key = -1 OR sector_id = 0);
+DELETE FROM stat_keys WHERE district_key = -1 OR sector_id = 0;
 CREATE TABLE stat_keys_old (
     id INTEGER PRIMARY KEY,
     kind TEXT NOT NULL CHECK (kind IN ('cooperative', 'union', 'group')),
