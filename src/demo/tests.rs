@@ -306,15 +306,23 @@ fn demo_registry_reproduces_the_published_figures() {
         assert_eq!(key, 1, "{name}");
     }
 
-    // The statistics tables, kept by the store and the ledger, agree with the register.
+    // The statistics tables, kept by the store and the ledger, agree with the register,
+    // in the units' keys and in the province's and its districts' rollup keys alike.
     let ledger = |c: &mut SqliteConnection, column: &str, kind: &str, province: i64, day: &str| {
-        num(
-            c,
-            &format!(
-                "SELECT COALESCE(SUM(d.{column}), 0) AS n FROM stat_daily d JOIN stat_keys k ON k.id = d.key_id \
-                 WHERE k.kind = '{kind}' AND k.province_id = {province} AND d.day <= '{day}'"
-            ),
-        )
+        let sum = |c: &mut SqliteConnection, keys: &str| {
+            num(
+                c,
+                &format!(
+                    "SELECT COALESCE(SUM(d.{column}), 0) AS n FROM stat_daily d \
+                     JOIN stat_keys k ON k.id = d.key_id \
+                     WHERE k.kind = '{kind}' AND k.province_id = {province} AND {keys} AND d.day <= '{day}'"
+                ),
+            )
+        };
+        let units = sum(c, "k.district_key <> -1 AND k.sector_id <> 0");
+        assert_eq!(units, sum(c, "k.district_key = -1"), "{column} of {kind} in {province} by {day}");
+        assert_eq!(units, sum(c, "k.sector_id = 0"), "{column} of {kind} in {province} by {day}");
+        units
     };
     assert_eq!(ledger(c, "active", "cooperative", 1, end2023), 1116);
     assert_eq!(ledger(c, "capital", "cooperative", 1, end2023), 2_772_000_000_000);
@@ -330,6 +338,13 @@ fn demo_registry_reproduces_the_published_figures() {
         );
         assert_eq!(ledger(c, "active", "group", province, "9999-12-31"), groups_active);
     }
+    let groups_active = num(c, "SELECT COUNT(*) AS n FROM cooperative_groups WHERE dissolution_date IS NULL");
+    let national = num(
+        c,
+        "SELECT COALESCE(SUM(d.active), 0) AS n FROM stat_daily d JOIN stat_keys k ON k.id = d.key_id \
+         WHERE k.kind = 'group' AND k.province_id = 0 AND k.district_key = -1",
+    );
+    assert_eq!(national, groups_active, "the national rollup");
 
     // Everything the API's rules ask of a record.
     let today = domain::today().to_string();

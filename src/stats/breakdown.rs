@@ -103,7 +103,8 @@ pub async fn stats_by_sector(
 fn by_district(conn: &mut Conn, q: &BreakdownQuery) -> Result<Breakdown<DistrictRow>, ApiError> {
     let day = q.as_of.unwrap_or_else(domain::today);
     let kind = q.kind.unwrap_or_default().key();
-    let place = resolve_place(conn, q.province, None)?;
+    let mut place = resolve_place(conn, q.province, None)?;
+    place.scope.by_district = true;
     let totals = totals_as_of(conn, day, &place.scope)?;
     let total = sum_where(&totals, |k| k.kind == kind).active;
     let districts: Vec<District> = reference::districts_of(conn, None)?

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{Days, Months, NaiveDate};
 use diesel::prelude::*;
 
-use super::ledger::{horizon, month_start, Flows, StatKey};
+use super::ledger::{horizon, month_start, Flows, StatKey, ALL_DISTRICTS, ALL_SECTORS, NATION};
 use crate::db::Conn;
 use crate::error::ApiError;
 use crate::on_backend;
@@ -18,10 +18,14 @@ pub struct Scope {
     pub provinces: Option<Vec<i64>>,
     /// District ids; `None` is every district.
     pub districts: Option<Vec<i64>>,
+    /// Totals per district (the district rollup keys) rather than per sector of the
+    /// province or nation (their rollup keys).
+    pub by_district: bool,
 }
 
 type KeyRow = (i64, String, i64, i64, i64);
-type FlowRow = (i64, i64, i64, i64, i64, i64, i64);
+type FlowRow = (i64, NaiveDate, i64, i64, i64, i64, i64, i64);
+pub type Totals = BTreeMap<StatKey, Flows>;
 
 fn static_kind(kind: &str) -> &'static str {
     match kind {
@@ -31,28 +35,42 @@ fn static_kind(kind: &str) -> &'static str {
     }
 }
 
-/// The totals of every key in scope at the end of `day`: the month totals at the end of
-/// `day` when it ends a month, else at the end of the month before (at most the last
-/// month with data), plus the days after it.
-///
-/// The keys in scope are read first and their rows then fetched by key id, so a province
-/// reads its own few hundred keys' rows rather than filtering a whole month of rows.
-pub fn totals_as_of(
-    conn: &mut Conn,
+/// What "as of `day`" reads: the month totals at the end of `snapshot` (the month of
+/// `day` when it ends a month, else the month before, at most the horizon) plus the daily
+/// flows from `daily_from` (the first of `day`'s month) to `day`.
+struct Cut {
     day: NaiveDate,
-    scope: &Scope,
-) -> Result<BTreeMap<StatKey, Flows>, ApiError> {
-    let mut totals = BTreeMap::new();
-    let Some(horizon) = horizon(conn)? else {
-        return Ok(totals);
-    };
+    snapshot: NaiveDate,
+    /// `None` when no daily flows are added (none lie past the horizon's month).
+    daily_from: Option<NaiveDate>,
+}
+
+fn cut(day: NaiveDate, horizon: NaiveDate) -> Cut {
     let next_month = month_start(day).checked_add_months(Months::new(1)).expect("date in range");
     let month_ends = next_month - Days::new(1) == day;
-    let months_back = if month_ends { 1 } else { 2 };
-    let snapshot =
-        next_month.checked_sub_months(Months::new(months_back)).expect("date in range").min(horizon);
-    let snapshot_end = snapshot.checked_add_months(Months::new(1)).expect("date in range") - Days::new(1);
+    let wanted =
+        next_month.checked_sub_months(Months::new(if month_ends { 1 } else { 2 })).expect("date in range");
+    let snapshot = wanted.min(horizon);
+    let daily_from = (snapshot == wanted && !month_ends).then(|| month_start(day));
+    Cut { day, snapshot, daily_from }
+}
 
+/// The totals of every key in scope at the end of `day`.
+pub fn totals_as_of(conn: &mut Conn, day: NaiveDate, scope: &Scope) -> Result<Totals, ApiError> {
+    Ok(totals_at(conn, &[day], scope)?.pop().unwrap_or_default())
+}
+
+/// The totals of every key in scope at the end of each of `days`, in their order: one
+/// query for all the month totals, one per distinct range of daily flows (the days that
+/// do not end a month: for a series of period ends, at most its first and last).
+///
+/// The keys in scope are read first and their rows then fetched by key id, so a place
+/// reads its own keys' rows rather than filtering a whole month of rows.
+pub fn totals_at(conn: &mut Conn, days: &[NaiveDate], scope: &Scope) -> Result<Vec<Totals>, ApiError> {
+    let mut out = vec![Totals::new(); days.len()];
+    let Some(horizon) = horizon(conn)? else {
+        return Ok(out);
+    };
     let keys: Vec<KeyRow> = on_backend!(conn, c => {
         let mut keys = stat_keys::table
             .select((
@@ -63,18 +81,25 @@ pub fn totals_as_of(
                 stat_keys::sector_id,
             ))
             .into_boxed();
+        if let Some(d) = &scope.districts {
+            // The units' keys: a district's figures are still wanted per sector.
+            keys = keys.filter(stat_keys::district_key.eq_any(d)).filter(stat_keys::sector_id.ne(ALL_SECTORS));
+        } else if scope.by_district {
+            keys = keys.filter(stat_keys::sector_id.eq(ALL_SECTORS));
+        } else {
+            keys = keys.filter(stat_keys::district_key.eq(ALL_DISTRICTS));
+            if scope.provinces.is_none() {
+                keys = keys.filter(stat_keys::province_id.eq(NATION));
+            }
+        }
         if let Some(p) = &scope.provinces {
             keys = keys.filter(stat_keys::province_id.eq_any(p));
-        }
-        if let Some(d) = &scope.districts {
-            keys = keys.filter(stat_keys::district_key.eq_any(d));
         }
         keys.load(c)?
     });
     if keys.is_empty() {
-        return Ok(totals);
+        return Ok(out);
     }
-    let scoped = scope.provinces.is_some() || scope.districts.is_some();
     let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
     let keys: HashMap<i64, StatKey> = keys
         .into_iter()
@@ -83,55 +108,65 @@ pub fn totals_as_of(
         })
         .collect();
 
-    let rows: Vec<FlowRow> = on_backend!(conn, c => {
-        let mut monthly = stat_monthly::table
-            .filter(stat_monthly::month.eq(snapshot))
+    let cuts: Vec<Cut> = days.iter().map(|d| cut(*d, horizon)).collect();
+    let mut months: Vec<NaiveDate> = cuts.iter().map(|c| c.snapshot).collect();
+    months.sort();
+    months.dedup();
+    // Day ranges rather than lists of days, so that each key's rows are one index range.
+    let mut ranges: Vec<(NaiveDate, NaiveDate)> =
+        cuts.iter().filter_map(|c| c.daily_from.map(|from| (from, c.day))).collect();
+    ranges.sort();
+    ranges.dedup();
+
+    let monthly: Vec<FlowRow> = on_backend!(conn, c => stat_monthly::table
+        .filter(stat_monthly::month.eq_any(&months))
+        .filter(stat_monthly::key_id.eq_any(&ids))
+        .select((
+            stat_monthly::key_id,
+            stat_monthly::month,
+            stat_monthly::active,
+            stat_monthly::capital,
+            stat_monthly::members,
+            stat_monthly::registered,
+            stat_monthly::dissolved,
+            stat_monthly::admitted,
+        ))
+        .load(c))?;
+    let mut daily: Vec<FlowRow> = Vec::new();
+    for (from, to) in ranges {
+        daily.extend(on_backend!(conn, c => stat_daily::table
+            .filter(stat_daily::day.between(from, to))
+            .filter(stat_daily::key_id.eq_any(&ids))
             .select((
-                stat_monthly::key_id,
-                stat_monthly::active,
-                stat_monthly::capital,
-                stat_monthly::members,
-                stat_monthly::registered,
-                stat_monthly::dissolved,
-                stat_monthly::admitted,
+                stat_daily::key_id,
+                stat_daily::day,
+                stat_daily::active,
+                stat_daily::capital,
+                stat_daily::members,
+                stat_daily::registered,
+                stat_daily::dissolved,
+                stat_daily::admitted,
             ))
-            .into_boxed();
-        if scoped {
-            monthly = monthly.filter(stat_monthly::key_id.eq_any(&ids));
-        }
-        let mut rows: Vec<FlowRow> = monthly.load(c)?;
-        if snapshot_end < day {
-            let mut daily = stat_daily::table
-                .filter(stat_daily::day.gt(snapshot_end))
-                .filter(stat_daily::day.le(day))
-                .select((
-                    stat_daily::key_id,
-                    stat_daily::active,
-                    stat_daily::capital,
-                    stat_daily::members,
-                    stat_daily::registered,
-                    stat_daily::dissolved,
-                    stat_daily::admitted,
-                ))
-                .into_boxed();
-            if scoped {
-                daily = daily.filter(stat_daily::key_id.eq_any(&ids));
-            }
-            rows.extend(daily.load::<FlowRow>(c)?);
-        }
-        rows
-    });
-    for (key_id, active, capital, members, registered, dissolved, admitted) in rows {
-        if let Some(key) = keys.get(&key_id) {
-            *totals.entry(*key).or_default() +=
-                Flows { active, capital, members, registered, dissolved, admitted };
-        }
+            .load::<FlowRow>(c))?);
     }
-    Ok(totals)
+    let mut add = |rows: Vec<FlowRow>, applies: &dyn Fn(&Cut, NaiveDate) -> bool| {
+        for (key_id, date, active, capital, members, registered, dissolved, admitted) in rows {
+            let Some(key) = keys.get(&key_id) else { continue };
+            let flows = Flows { active, capital, members, registered, dissolved, admitted };
+            for (cut, totals) in cuts.iter().zip(out.iter_mut()) {
+                if applies(cut, date) {
+                    *totals.entry(*key).or_default() += flows;
+                }
+            }
+        }
+    };
+    add(monthly, &|cut, month| cut.snapshot == month);
+    add(daily, &|cut, day| cut.daily_from.is_some_and(|from| from <= day) && day <= cut.day);
+    Ok(out)
 }
 
 /// Sums the totals of the keys that `keep` selects.
-pub fn sum_where(totals: &BTreeMap<StatKey, Flows>, keep: impl Fn(&StatKey) -> bool) -> Flows {
+pub fn sum_where(totals: &Totals, keep: impl Fn(&StatKey) -> bool) -> Flows {
     let mut sum = Flows::default();
     for (key, flows) in totals {
         if keep(key) {

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use chrono::{Months, NaiveDate};
 use diesel::prelude::*;
 
-use super::ledger::{month_start, Flows, StatKey};
+use super::ledger::{month_start, with_rollups, Flows, StatKey};
 use crate::db::Conn;
 use crate::error::ApiError;
 use crate::on_backend;
@@ -130,8 +130,9 @@ pub struct Written {
     pub monthly: usize,
 }
 
-/// Writes `flows` into empty statistics tables: `stat_keys`, one `stat_daily` row per
-/// entry, and the running monthly totals per key from its first month to the horizon.
+/// Writes `flows` (of units' keys) and the rollups of them into empty statistics tables:
+/// `stat_keys`, one `stat_daily` row per entry, and the running monthly totals per key
+/// from its first month to the horizon.
 pub fn write_contributions(conn: &mut Conn, flows: &FlowMap) -> Result<(), ApiError> {
     write_contributions_reporting(conn, flows, &mut |_, _, _| {}).map(|_| ())
 }
@@ -157,6 +158,7 @@ pub fn write_contributions_reporting(
         });
     }
 
+    let flows = with_rollups(flows);
     // Keys in order, numbered from 1; the flows by day (then key), the order the ledger
     // writes them in when the register is recorded as it happens. Rows lie on disk in the
     // order they are inserted, and reads ask for one day or month across keys, so the
@@ -164,7 +166,7 @@ pub fn write_contributions_reporting(
     let mut keys: Vec<StatKey> = Vec::new();
     let mut first_month: Vec<NaiveDate> = Vec::new();
     let mut by_day: Vec<(NaiveDate, u32, &Flows)> = Vec::with_capacity(flows.len());
-    for ((key, day), f) in flows {
+    for ((key, day), f) in &flows {
         if keys.last() != Some(key) {
             keys.push(*key);
             first_month.push(month_start(*day));
@@ -372,6 +374,16 @@ mod tests {
         out
     }
 
+    /// `totals` summed into their district's (`level` 0), province's (1) or the nation's (2)
+    /// rollup keys.
+    fn rolled_up(totals: &BTreeMap<StatKey, Flows>, level: usize) -> BTreeMap<StatKey, Flows> {
+        let mut out: BTreeMap<StatKey, Flows> = BTreeMap::new();
+        for (key, flows) in totals {
+            *out.entry(key.rollups()[level]).or_default() += *flows;
+        }
+        nonzero(out)
+    }
+
     fn nonzero(mut totals: BTreeMap<StatKey, Flows>) -> BTreeMap<StatKey, Flows> {
         totals.retain(|_, f| !f.is_zero());
         totals
@@ -454,15 +466,25 @@ mod tests {
         assert_eq!(generated.organizations + generated.groups, UNITS as i64);
         assert!(generated.stat_daily > 1_000 && generated.stat_monthly > generated.stat_daily);
 
-        // Totals as of any day, nationally and for a province, equal a recount.
+        // Totals as of any day, per unit key and in the rollup keys, nationally and for a
+        // province, equal a recount.
         let conn = &mut Conn::Sqlite(&mut bulk);
         let province = plan::province_id(7);
         for day in check_dates() {
+            let units_now = recount(&units, day);
             let national = nonzero(totals_as_of(conn, day, &Scope::default()).unwrap());
-            assert_eq!(national, recount(&units, day), "national totals as of {day}");
-            let scope = Scope { provinces: Some(vec![province]), districts: None };
-            let mut expected = recount(&units, day);
+            assert_eq!(national, rolled_up(&units_now, 2), "national rollup as of {day}");
+            let by_district = Scope { by_district: true, ..Scope::default() };
+            let districts = nonzero(totals_as_of(conn, day, &by_district).unwrap());
+            assert_eq!(districts, rolled_up(&units_now, 0), "district rollups as of {day}");
+            let mut expected = units_now.clone();
             expected.retain(|k, _| k.province_id == province);
+            let scope = Scope { provinces: Some(vec![province]), ..Scope::default() };
+            let got = nonzero(totals_as_of(conn, day, &scope).unwrap());
+            assert_eq!(got, rolled_up(&expected, 1), "province rollup as of {day}");
+            // A place of districts reads the units' keys.
+            let listed: Vec<i64> = expected.keys().map(|k| k.district_key).collect();
+            let scope = Scope { districts: Some(listed), ..scope };
             assert_eq!(nonzero(totals_as_of(conn, day, &scope).unwrap()), expected, "province as of {day}");
         }
         assert!(!recount(&units, d("2026-06-30")).is_empty());
@@ -498,7 +520,7 @@ mod tests {
         flows.insert((key, d("2020-03-05")), Flows { active: -1, dissolved: 1, ..Flows::default() });
         write_contributions(conn, &flows).unwrap();
         let months: i64 = stat_monthly::table.count().get_result(&mut c).unwrap();
-        assert_eq!(months, 3, "January to March");
+        assert_eq!(months, 3 * 4, "January to March, of the key and its three rollups");
         let conn = &mut Conn::Sqlite(&mut c);
         assert!(matches!(write_contributions(conn, &flows), Err(ApiError::Conflict { .. })));
         let refused = generate::run(dir.path().join("x.db").to_str().unwrap(), &options(10));

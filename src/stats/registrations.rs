@@ -9,7 +9,7 @@ use validator::Validate;
 use super::ledger::Flows;
 use super::place::{day_before, resolve_place, year_start, UnitKind};
 use super::plans;
-use super::queries::{sum_where, totals_as_of};
+use super::queries::{sum_where, totals_at};
 use super::report::{csv_text, negotiate, serve, Format};
 use super::views::*;
 use crate::db::{Conn, Db};
@@ -92,13 +92,16 @@ fn registrations(conn: &mut Conn, q: &RegistrationsQuery) -> Result<Vec<PeriodRo
         _ => vec![],
     };
     let key = kind.key();
-    let cumulative = |conn: &mut Conn, day: NaiveDate| -> Result<Flows, ApiError> {
-        Ok(sum_where(&totals_as_of(conn, day, &place.scope)?, |k| k.kind == key))
-    };
-    let mut before = cumulative(conn, day_before(from))?;
+    // Cumulative flows at the day before `from` and at each period's end, read at once.
+    let days: Vec<NaiveDate> =
+        std::iter::once(day_before(from)).chain(spans.iter().map(|span| span.2)).collect();
+    let cumulative: Vec<Flows> = totals_at(conn, &days, &place.scope)?
+        .iter()
+        .map(|totals| sum_where(totals, |k| k.kind == key))
+        .collect();
     let mut rows = Vec::with_capacity(spans.len());
-    for (label, start, end, year, quarter) in spans {
-        let at_end = cumulative(conn, end)?;
+    for ((label, start, end, year, quarter), pair) in spans.into_iter().zip(cumulative.windows(2)) {
+        let (before, at_end) = (pair[0], pair[1]);
         let registered = at_end.registered - before.registered;
         let dissolved = at_end.dissolved - before.dissolved;
         let plan_target =
@@ -115,7 +118,6 @@ fn registrations(conn: &mut Conn, q: &RegistrationsQuery) -> Result<Vec<PeriodRo
             plan_target,
             percent_of_plan: plan_target.filter(|t| *t > 0).map(|t| share(registered, t)),
         });
-        before = at_end;
     }
     Ok(rows)
 }

@@ -10,7 +10,7 @@ use validator::Validate;
 
 use super::ledger::{Flows, StatKey};
 use super::place::{day_before, resolve_place, unit_ref, year_start};
-use super::queries::{sum_where, totals_as_of};
+use super::queries::{sum_where, totals_at};
 use super::report::{csv_text, negotiate, serve, Format};
 use super::views::*;
 use crate::db::{Conn, Db};
@@ -55,8 +55,9 @@ fn kind_summary(
 fn summary(conn: &mut Conn, q: &SummaryQuery) -> Result<Summary, ApiError> {
     let day = q.as_of.unwrap_or_else(domain::today);
     let place = resolve_place(conn, q.province, q.district)?;
-    let now = totals_as_of(conn, day, &place.scope)?;
-    let before = totals_as_of(conn, day_before(year_start(day)), &place.scope)?;
+    let [now, before]: [_; 2] = totals_at(conn, &[day, day_before(year_start(day))], &place.scope)?
+        .try_into()
+        .expect("one totals per day");
     let groups: HashMap<i64, SectorGroup> = reference::all_sectors(conn)?
         .into_iter()
         .map(|s| (s.id, SectorGroup::from_db(&s.sector_group)))

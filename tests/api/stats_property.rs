@@ -341,6 +341,13 @@ async fn check(app: &TestApp, units: &[Unit], dates: &[NaiveDate]) {
             assert_eq!(row["members"], now.iter().map(|u| at(&u.members, d)).sum::<i64>(), "{row}");
         }
         assert_eq!(seen, active(units, "cooperative", d, &[3]).count(), "every unit in some row as of {d}");
+        // Nationally per district, from the units' keys (the summary above reads the rollups).
+        let districts = app.get(&format!("/api/v1/stats/by-district?as_of={d}")).await.json();
+        let now: Vec<&Unit> = active(units, "cooperative", d, &[]).collect();
+        assert_eq!(districts["total"], now.len() as i64, "national total as of {d}");
+        let rows = districts["rows"].as_array().unwrap();
+        let members: i64 = rows.iter().map(|r| r["members"].as_i64().unwrap()).sum();
+        assert_eq!(members, now.iter().map(|u| at(&u.members, d)).sum::<i64>(), "national members as of {d}");
     }
     for (period, q) in [("year", "&province=1"), ("quarter", "")] {
         let provinces: Vec<i64> = if q.is_empty() { vec![] } else { vec![1] };

@@ -74,14 +74,51 @@ impl Neg for Flows {
 }
 
 /// What statistics are broken down by.
+///
+/// Besides the keys of units, the ledger keeps rollup keys: a district's units of one
+/// kind, every sector together (`sector_id` [`ALL_SECTORS`]); a province's units of one
+/// kind and sector, every district together (`district_key` [`ALL_DISTRICTS`]); and the
+/// same for the nation (`province_id` [`NATION`]), so that wide places read a few keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct StatKey {
     /// `cooperative`, `union` or `group`.
     pub kind: &'static str,
+    /// A province id, or [`NATION`].
     pub province_id: i64,
-    /// 0 where the unit has no district.
+    /// 0 where the unit has no district; [`ALL_DISTRICTS`] in a province or national rollup.
     pub district_key: i64,
+    /// A sector id, or [`ALL_SECTORS`] in a district rollup.
     pub sector_id: i64,
+}
+
+/// The `district_key` of province and national rollup keys.
+pub const ALL_DISTRICTS: i64 = -1;
+/// The `province_id` of national rollup keys.
+pub const NATION: i64 = 0;
+/// The `sector_id` of district rollup keys.
+pub const ALL_SECTORS: i64 = 0;
+
+impl StatKey {
+    /// The rollup keys a unit's key adds up into: its district's, its province's and the
+    /// nation's.
+    pub fn rollups(&self) -> [StatKey; 3] {
+        let province = StatKey { district_key: ALL_DISTRICTS, ..*self };
+        [StatKey { sector_id: ALL_SECTORS, ..*self }, province, StatKey { province_id: NATION, ..province }]
+    }
+}
+
+/// `flows` of units' keys together with what they add to the rollup keys.
+pub fn with_rollups<'a>(
+    flows: impl IntoIterator<Item = (&'a (StatKey, NaiveDate), &'a Flows)>,
+) -> Contribution {
+    let mut out = Contribution::new();
+    for ((key, day), f) in flows {
+        for k in std::iter::once(*key).chain(key.rollups()) {
+            *out.entry((k, *day)).or_default() += *f;
+        }
+    }
+    out.retain(|_, f| !f.is_zero());
+    out
 }
 
 /// The facts of one unit's life that statistics see.

@@ -4,19 +4,20 @@ use chrono::{Datelike, Months, NaiveDate};
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 
-use super::{Contribution, Flows, StatKey};
+use super::{with_rollups, Contribution, Flows, StatKey};
 use crate::db::Conn;
 use crate::error::ApiError;
 use crate::on_backend;
 use crate::schema::{stat_daily, stat_keys, stat_monthly};
 
-/// Records the change of one unit's contribution from `before` to `after`.
+/// Records the change of one unit's contribution from `before` to `after`, in the unit's
+/// keys and in the rollup keys they add up into.
 pub fn settle(conn: &mut Conn, before: &Contribution, after: &Contribution) -> Result<(), ApiError> {
     let mut delta: Contribution = after.clone();
     for (k, f) in before {
         *delta.entry(*k).or_default() -= *f;
     }
-    delta.retain(|_, flows| !flows.is_zero());
+    let delta = with_rollups(&delta);
     if delta.is_empty() {
         return Ok(());
     }
