@@ -19,7 +19,7 @@
 #   SCHEMATHESIS_VERSION  default 4.32.5
 #   PYTHON                interpreter for the venv (default python3)
 #   FUZZ_SEED             default 1; FUZZ_MAX_EXAMPLES default 25;
-#   FUZZ_READY_TIMEOUT    seconds to wait for /readyz (default 60)
+#   FUZZ_READY_TIMEOUT    seconds to wait for /readyz (default 300: loading the demo registry into PostgreSQL on a busy 2-core machine takes minutes)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -31,7 +31,7 @@ venv=${SCHEMATHESIS_VENV:-target/schemathesis-venv}
 python=${PYTHON:-python3}
 seed=${FUZZ_SEED:-1}
 max_examples=${FUZZ_MAX_EXAMPLES:-25}
-ready_timeout=${FUZZ_READY_TIMEOUT:-60}
+ready_timeout=${FUZZ_READY_TIMEOUT:-300}
 
 case $venv in
 /*) ;;

@@ -34,16 +34,17 @@ use crate::text::fold;
 
 use plan::{Plan, Unit};
 
-/// Loads the demo registry into an empty register; returns false (and changes nothing)
-/// when the register already holds records.
+/// Loads the demo registry into an empty register, in transactions of a few hundred
+/// changes; returns false (and changes nothing) when the register already holds records.
 pub fn load(db: &Db) -> Result<bool, ApiError> {
+    let existing: i64 =
+        db.read_blocking(|conn| Ok(on_backend!(conn, c => organizations::table.count().get_result(c))?))?;
+    if existing > 0 {
+        return Ok(false);
+    }
+    let plan = plan::build();
+    write_units(db, &plan)?;
     db.write_blocking(|conn| {
-        let existing: i64 = on_backend!(conn, c => organizations::table.count().get_result(c))?;
-        if existing > 0 {
-            return Ok(false);
-        }
-        let plan = plan::build();
-        write_units(conn, &plan)?;
         write_memberships(conn, &plan)?;
         write_groups(conn, &plan)?;
         for t in &plan.targets {
@@ -123,14 +124,31 @@ fn members_note(u: &Unit, before: i32, after: i32) -> &'static str {
     }
 }
 
+/// Changes per transaction of the demo load. Every change updates the statistics rows of
+/// its province and of the nation; PostgreSQL keeps each version of a row a transaction
+/// updated until it ends, so one transaction for the whole load would slow to a crawl.
+const EVENTS_PER_TRANSACTION: usize = 200;
+
 /// Registers every cooperative and union and records their histories and dissolutions
 /// through the store, in date order.
-fn write_units(conn: &mut Conn, plan: &Plan) -> Result<(), ApiError> {
+fn write_units(db: &Db, plan: &Plan) -> Result<(), ApiError> {
     let mut ids: Vec<Option<i64>> = vec![None; plan.units.len()];
+    for chunk in events(plan).chunks(EVENTS_PER_TRANSACTION) {
+        db.write_blocking(|conn| write_events(conn, plan, chunk, &mut ids))?;
+    }
+    Ok(())
+}
+
+fn write_events(
+    conn: &mut Conn,
+    plan: &Plan,
+    events: &[(NaiveDate, Step, usize)],
+    ids: &mut [Option<i64>],
+) -> Result<(), ApiError> {
     let id_of = |ids: &[Option<i64>], i: usize| {
         ids[i].ok_or_else(|| ApiError::Internal(format!("demo unit {i} changed before its registration")))
     };
-    for (day, step, i) in events(plan) {
+    for &(day, step, i) in events {
         let u = &plan.units[i];
         match step {
             Step::Register => {
@@ -145,7 +163,7 @@ fn write_units(conn: &mut Conn, plan: &Plan) -> Result<(), ApiError> {
                     note: Some(capital_note(u.capital[e - 1].1, u.capital[e].1).into()),
                 };
                 validate(&entry)?;
-                store::add_capital(conn, u.kind, id_of(&ids, i)?, entry, &crate::http::Precondition::None)?;
+                store::add_capital(conn, u.kind, id_of(ids, i)?, entry, &crate::http::Precondition::None)?;
             }
             Step::Members(e) => {
                 let entry = NewMemberEntry {
@@ -154,18 +172,12 @@ fn write_units(conn: &mut Conn, plan: &Plan) -> Result<(), ApiError> {
                     note: Some(members_note(u, u.members[e - 1].1, u.members[e].1).into()),
                 };
                 validate(&entry)?;
-                store::add_members(conn, u.kind, id_of(&ids, i)?, entry, &crate::http::Precondition::None)?;
+                store::add_members(conn, u.kind, id_of(ids, i)?, entry, &crate::http::Precondition::None)?;
             }
             Step::Dissolve => {
                 let change = StatusChange { status: Status::Dissolved, dissolution_date: Some(day) };
                 validate(&change)?;
-                store::change_status(
-                    conn,
-                    u.kind,
-                    id_of(&ids, i)?,
-                    change,
-                    &crate::http::Precondition::None,
-                )?;
+                store::change_status(conn, u.kind, id_of(ids, i)?, change, &crate::http::Precondition::None)?;
             }
         }
     }
