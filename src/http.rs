@@ -158,13 +158,14 @@ pub fn page_response<T: Serialize>(req: &HttpRequest, page: &Page<T>) -> HttpRes
 macro_rules! keyset {
     ($query:ident, $column:expr, $id:expr, $after:expr, asc) => {{
         if let Some((value, id)) = $after {
-            $query = $query.filter($column.gt(value.clone()).or($column.eq(value).and($id.gt(id))));
+            // `>= value` first: a range the index can seek to; the rest breaks ties.
+            $query = $query.filter($column.ge(value.clone()).and($column.gt(value).or($id.gt(id))));
         }
         $query.order(($column.asc(), $id.asc()))
     }};
     ($query:ident, $column:expr, $id:expr, $after:expr, desc) => {{
         if let Some((value, id)) = $after {
-            $query = $query.filter($column.lt(value.clone()).or($column.eq(value).and($id.lt(id))));
+            $query = $query.filter($column.le(value.clone()).and($column.lt(value).or($id.lt(id))));
         }
         $query.order(($column.desc(), $id.desc()))
     }};

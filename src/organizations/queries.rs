@@ -127,7 +127,9 @@ pub fn list(conn: &mut Conn, kind: OrgKind, filter: &ListQuery) -> Result<Page<O
     let (prefix_end, phrase) = (format!("{typed}\u{10FFFF}"), format!("% {}%", text::like_escape(&typed)));
 
     let rows: Vec<(u8, OrganizationRow)> = on_backend!(conn, c => {
-        let base = || {
+        // `searched`: with the search's own filters; a name that starts with what was
+        // typed holds every word of it, so the first tier needs only the name index.
+        let base = |searched: bool| {
             let mut query = organization_rows!()
                 .filter(organizations::kind.eq(kind.as_str()))
                 .into_boxed();
@@ -152,10 +154,10 @@ pub fn list(conn: &mut Conn, kind: OrgKind, filter: &ListQuery) -> Result<Page<O
             if let Some(d) = filter.registered_to {
                 query = query.filter(organizations::registration_date.le(d));
             }
-            for pattern in &search.like {
+            for pattern in search.like.iter().filter(|_| searched) {
                 query = query.filter(organizations::search_text.like(pattern.clone()).escape('\\'));
             }
-            if let Some(terms) = &search.fts {
+            if let Some(terms) = search.fts.as_ref().filter(|_| searched) {
                 query = query.filter(
                     sql::<Bool>("organizations.id IN (SELECT rowid FROM organizations_search WHERE organizations_search MATCH ")
                         .bind::<Text, _>(terms.clone())
@@ -168,7 +170,7 @@ pub fn list(conn: &mut Conn, kind: OrgKind, filter: &ListQuery) -> Result<Page<O
             let name = organizations::name_key;
             let mut rows = Vec::new();
             for tier in first_tier..TIERS {
-                let mut query = base();
+                let mut query = base(tier > 0);
                 let starts = name.ge(typed.clone()).and(name.lt(prefix_end.clone()));
                 let not_starts = name.lt(typed.clone()).or(name.ge(prefix_end.clone()));
                 let has_phrase = name.like(phrase.clone()).escape('\\');
@@ -187,7 +189,7 @@ pub fn list(conn: &mut Conn, kind: OrgKind, filter: &ListQuery) -> Result<Page<O
             }
             rows
         } else {
-            let mut query = base();
+            let mut query = base(true);
             let query = match sort {
                 SortKey::Name | SortKey::Relevance => keyset!(query, organizations::name_key, organizations::id, after_text.clone(), asc),
                 SortKey::NameDesc => keyset!(query, organizations::name_key, organizations::id, after_text.clone(), desc),
