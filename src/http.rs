@@ -130,7 +130,7 @@ pub fn page_response<T: Serialize>(req: &HttpRequest, page: &Page<T>) -> HttpRes
         Ok(body) => body,
         Err(e) => return crate::error::ApiError::Internal(e.to_string()).error_response(),
     };
-    let digest: String = Sha256::digest(&body).iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let digest = crate::text::hex(&Sha256::digest(&body)[..16]);
     let tag = format!("W/\"{digest}\"");
     if not_modified(req, &tag[2..]) {
         return HttpResponse::NotModified().insert_header((header::ETAG, tag)).finish();

@@ -152,7 +152,7 @@ pub async fn idempotent(
         hasher.update((part.len() as u64).to_be_bytes());
         hasher.update(part);
     }
-    let request_hash: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let request_hash = crate::text::hex(&hasher.finalize());
     req.set_payload(Payload::from(body));
 
     let (o, k, h) = (owner.clone(), key.clone(), request_hash);

@@ -74,6 +74,11 @@ pub fn search(q: &str, with_fts: bool) -> Search {
     out
 }
 
+/// Lower-case hexadecimal of bytes (hashes, random suffixes).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,6 +111,11 @@ mod tests {
         let s = search("Như 50%", false);
         assert_eq!(s.fts, None);
         assert_eq!(s.like, ["%nhu%", r"%50\%%"]);
+    }
+
+    #[test]
+    fn hex_is_two_lower_case_digits_per_byte() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xab, 0xff]), "000fabff");
     }
 
     #[test]

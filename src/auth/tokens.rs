@@ -93,7 +93,7 @@ pub struct NewToken {
 
 /// The stored form of a secret.
 pub fn hash_secret(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    crate::text::hex(&Sha256::digest(secret.as_bytes()))
 }
 
 fn new_secret() -> Result<String, ApiError> {

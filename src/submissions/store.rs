@@ -75,7 +75,7 @@ pub fn find_visible(conn: &mut Conn, actor: &Actor, id: i64) -> Result<Submissio
 fn provisional_number() -> Result<String, ApiError> {
     let mut bytes = [0u8; 8];
     getrandom::fill(&mut bytes).map_err(|e| ApiError::Internal(format!("no randomness: {e}")))?;
-    Ok(format!("PENDING.{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()))
+    Ok(format!("PENDING.{}", crate::text::hex(&bytes)))
 }
 
 /// Files a submission for the actor's district, after checking that the change would
