@@ -17,6 +17,7 @@ use crate::domain::OrgKind;
 use crate::error::ApiError;
 use crate::on_backend;
 use crate::organizations::store::now;
+use crate::reference::views::{DistrictView, ProvinceView, SectorView};
 use crate::schema::audit_entries;
 
 /// What an entry is about.
@@ -28,6 +29,9 @@ pub enum Object {
     Submission(i64),
     Token(i64),
     PlanTarget(i64),
+    Province(i64),
+    District(i64),
+    Sector(i64),
 }
 
 impl Object {
@@ -39,6 +43,9 @@ impl Object {
             Object::Submission(_) => "submission",
             Object::Token(_) => "token",
             Object::PlanTarget(_) => "plan_target",
+            Object::Province(_) => "province",
+            Object::District(_) => "district",
+            Object::Sector(_) => "sector",
         }
     }
 
@@ -49,7 +56,10 @@ impl Object {
             | Object::Membership(id)
             | Object::Submission(id)
             | Object::Token(id)
-            | Object::PlanTarget(id) => id,
+            | Object::PlanTarget(id)
+            | Object::Province(id)
+            | Object::District(id)
+            | Object::Sector(id) => id,
         }
     }
 
@@ -73,6 +83,9 @@ impl Object {
             Object::PlanTarget(id) => {
                 json(crate::stats::plans::find(conn, id).map(crate::stats::views::PlanTargetView::from))
             }
+            Object::Province(id) => json(crate::reference::find_province(conn, id).map(ProvinceView::from)),
+            Object::District(id) => json(crate::reference::find_district(conn, id).map(DistrictView::from)),
+            Object::Sector(id) => json(crate::reference::find_sector(conn, id).map(SectorView::from)),
         };
         match found {
             Ok(value) => Ok(Some(value)),
@@ -199,7 +212,8 @@ pub struct AuditEntryView {
     /// What was done, e.g. `cooperative.update` or `submission.approve`.
     #[schema(example = "cooperative.update")]
     pub action: String,
-    /// `cooperative`, `union`, `group`, `membership`, `submission`, `token` or `plan_target`.
+    /// `cooperative`, `union`, `group`, `membership`, `submission`, `token`, `plan_target`,
+    /// `province`, `district` or `sector`.
     pub object_type: String,
     pub object_id: i64,
     /// The changed fields before the change; absent for a creation.

@@ -16,8 +16,18 @@ use crate::http::{decode_cursor, page_response, Page};
 use crate::on_backend;
 use crate::schema::audit_entries;
 
-const OBJECT_TYPES: &[&str] =
-    &["cooperative", "union", "group", "membership", "submission", "token", "plan_target"];
+const OBJECT_TYPES: &[&str] = &[
+    "cooperative",
+    "union",
+    "group",
+    "membership",
+    "submission",
+    "token",
+    "plan_target",
+    "province",
+    "district",
+    "sector",
+];
 
 /// Which entries, oldest first.
 #[derive(Debug, Default, Deserialize, Validate, IntoParams)]
@@ -25,7 +35,7 @@ const OBJECT_TYPES: &[&str] =
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// `type` or `type:id`, e.g. `cooperative:12`; types: cooperative, union, group,
-    /// membership, submission, token, plan_target.
+    /// membership, submission, token, plan_target, province, district, sector.
     #[validate(length(min = 1, max = 40, message = "must be 1 to 40 characters"))]
     #[param(min_length = 1, max_length = 40, example = "cooperative:12")]
     pub object: Option<String>,

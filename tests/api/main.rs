@@ -16,6 +16,7 @@ mod openapi;
 mod operations;
 mod readiness;
 mod reference;
+mod reference_admin;
 mod reliability;
 mod replica;
 mod roles;

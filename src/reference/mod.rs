@@ -1,18 +1,24 @@
-//! Reference data: provinces, districts and sectors.
+//! Reference data: provinces, districts and sectors. Anyone reads them; an administrator
+//! adds units and sectors, renames them and records when a unit ends and what it merged
+//! into (`changes`, under the rules of `periods`). Nothing is deleted: records and
+//! statistics of the past refer to every unit that ever existed.
 
-use actix_web::{get, web, HttpResponse};
+pub mod admin;
+mod changes;
+pub mod input;
+mod periods;
+pub mod routes;
+pub mod views;
+
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
-use validator::Validate;
 
-use crate::db::{Conn, Db};
-use crate::domain::SectorGroup;
-use crate::error::{ApiError, Problem};
-use crate::extract::Query;
+use crate::db::Conn;
+use crate::error::ApiError;
 use crate::on_backend;
 use crate::schema::{districts, provinces, sectors};
+
+pub use routes::routes;
 
 // ---- models -------------------------------------------------------------------------
 
@@ -87,6 +93,31 @@ pub fn districts_of(conn: &mut Conn, province: Option<i64>) -> Result<Vec<Distri
         Some(p) => on_backend!(conn, c => query.filter(districts::province_id.eq(p)).load(c))?,
         None => on_backend!(conn, c => query.load(c))?,
     })
+}
+
+pub fn find_province(conn: &mut Conn, id: i64) -> Result<Province, ApiError> {
+    let query = provinces::table.find(id).select(provinces::all_columns);
+    on_backend!(conn, c => query.first(c).optional())?
+        .ok_or_else(|| ApiError::NotFound(format!("province {id}")))
+}
+
+pub fn find_district(conn: &mut Conn, id: i64) -> Result<District, ApiError> {
+    let query = districts::table.find(id).select(districts::all_columns);
+    on_backend!(conn, c => query.first(c).optional())?
+        .ok_or_else(|| ApiError::NotFound(format!("district {id}")))
+}
+
+pub fn find_sector(conn: &mut Conn, id: i64) -> Result<Sector, ApiError> {
+    let query = sectors::table.find(id).select(sectors::all_columns);
+    on_backend!(conn, c => query.first(c).optional())?
+        .ok_or_else(|| ApiError::NotFound(format!("sector {id}")))
+}
+
+/// The sector with this code, or a 404 (for routes that name it in their path).
+pub fn find_sector_by_code(conn: &mut Conn, code: &str) -> Result<Sector, ApiError> {
+    let query = sectors::table.filter(sectors::code.eq(code)).select(sectors::all_columns);
+    on_backend!(conn, c => query.first(c).optional())?
+        .ok_or_else(|| ApiError::NotFound(format!("sector '{code}'")))
 }
 
 pub fn all_sectors(conn: &mut Conn) -> Result<Vec<Sector>, ApiError> {
@@ -189,180 +220,4 @@ pub fn check_location(
         Some((field, message)) => Err(ApiError::invalid(field, message)),
         None => Ok(()),
     }
-}
-
-// ---- views --------------------------------------------------------------------------
-
-/// A province-level unit, with its period of validity.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ProvinceView {
-    pub id: i64,
-    /// Official administrative code.
-    #[schema(example = "24")]
-    pub code: String,
-    #[schema(example = "Bắc Giang")]
-    pub name: String,
-    /// `province` or `municipality` (centrally governed city).
-    pub kind: String,
-    pub valid_from: NaiveDate,
-    pub valid_to: Option<NaiveDate>,
-    /// The unit it became part of when it ceased to exist.
-    pub successor_id: Option<i64>,
-}
-
-impl From<Province> for ProvinceView {
-    fn from(p: Province) -> Self {
-        ProvinceView {
-            id: p.id,
-            code: p.code,
-            name: p.name,
-            kind: p.kind,
-            valid_from: p.valid_from,
-            valid_to: p.valid_to,
-            successor_id: p.successor_id,
-        }
-    }
-}
-
-/// A district-level unit (district, provincial city or town).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DistrictView {
-    pub id: i64,
-    pub province_id: i64,
-    #[schema(example = "222")]
-    pub code: String,
-    #[schema(example = "Việt Yên")]
-    pub name: String,
-    /// `city`, `district` or `town`.
-    pub kind: String,
-    pub valid_from: NaiveDate,
-    pub valid_to: Option<NaiveDate>,
-    pub successor_id: Option<i64>,
-}
-
-impl From<District> for DistrictView {
-    fn from(d: District) -> Self {
-        DistrictView {
-            id: d.id,
-            province_id: d.province_id,
-            code: d.code,
-            name: d.name,
-            kind: d.kind,
-            valid_from: d.valid_from,
-            valid_to: d.valid_to,
-            successor_id: d.successor_id,
-        }
-    }
-}
-
-/// A sector of activity and the report group it counts in.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SectorView {
-    #[schema(example = "crop_farming")]
-    pub code: String,
-    #[schema(example = "Trồng trọt")]
-    pub name_vi: String,
-    #[schema(example = "Crop farming")]
-    pub name_en: String,
-    pub group: SectorGroup,
-}
-
-impl From<Sector> for SectorView {
-    fn from(s: Sector) -> Self {
-        SectorView {
-            group: SectorGroup::from_db(&s.sector_group),
-            code: s.code,
-            name_vi: s.name_vi,
-            name_en: s.name_en,
-        }
-    }
-}
-
-// ---- routes -------------------------------------------------------------------------
-
-#[derive(Debug, Deserialize, Validate, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct UnitsQuery {
-    /// Only units that existed on this date.
-    pub valid_on: Option<NaiveDate>,
-}
-
-#[derive(Debug, Deserialize, Validate, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct DistrictsQuery {
-    /// Province id.
-    pub province: Option<i64>,
-    /// Only units that existed on this date.
-    pub valid_on: Option<NaiveDate>,
-}
-
-#[derive(Debug, Deserialize, Validate, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct SectorsQuery {
-    /// Only sectors of this group.
-    pub group: Option<SectorGroup>,
-}
-
-/// List provinces, past and present.
-#[utoipa::path(
-    tag = "reference",
-    params(UnitsQuery),
-    responses(
-        (status = 200, description = "Provinces", body = Vec<ProvinceView>),
-        (status = 400, description = "Bad query", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/provinces")]
-pub async fn list_provinces(db: web::Data<Db>, query: Query<UnitsQuery>) -> Result<HttpResponse, ApiError> {
-    let day = query.0.valid_on;
-    let rows = db.read(all_provinces).await?;
-    let views: Vec<ProvinceView> =
-        rows.into_iter().filter(|p| day.is_none_or(|d| p.valid_on(d))).map(Into::into).collect();
-    Ok(HttpResponse::Ok().json(views))
-}
-
-/// List district-level units, past and present.
-#[utoipa::path(
-    tag = "reference",
-    params(DistrictsQuery),
-    responses(
-        (status = 200, description = "Districts", body = Vec<DistrictView>),
-        (status = 400, description = "Bad query", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/districts")]
-pub async fn list_districts(
-    db: web::Data<Db>,
-    query: Query<DistrictsQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let DistrictsQuery { province, valid_on } = query.0;
-    let rows = db.read(move |c| districts_of(c, province)).await?;
-    let views: Vec<DistrictView> =
-        rows.into_iter().filter(|d| valid_on.is_none_or(|day| d.valid_on(day))).map(Into::into).collect();
-    Ok(HttpResponse::Ok().json(views))
-}
-
-/// List sectors and their report groups.
-#[utoipa::path(
-    tag = "reference",
-    params(SectorsQuery),
-    responses(
-        (status = 200, description = "Sectors", body = Vec<SectorView>),
-        (status = 400, description = "Bad query", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/sectors")]
-pub async fn list_sectors(db: web::Data<Db>, query: Query<SectorsQuery>) -> Result<HttpResponse, ApiError> {
-    let group = query.0.group;
-    let rows = db.read(all_sectors).await?;
-    let views: Vec<SectorView> =
-        rows.into_iter().map(SectorView::from).filter(|s| group.is_none_or(|g| s.group == g)).collect();
-    Ok(HttpResponse::Ok().json(views))
-}
-
-pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list_provinces).service(list_districts).service(list_sectors);
 }
