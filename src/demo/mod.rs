@@ -8,8 +8,9 @@
 //!
 //! The registry is planned in memory first ([`plan`]), then written in one transaction in
 //! date order. Cooperatives, unions and every history change go through the
-//! organization store, so whatever the store maintains alongside (statistics) is kept
-//! as for any other write.
+//! organization changes the API makes, so whatever they maintain alongside (statistics,
+//! the audit trail, where each entry names the command line as its actor) is kept as for
+//! any other write.
 
 mod places;
 mod plan;
@@ -20,13 +21,16 @@ mod tests;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
+use crate::audit::{self, Object};
+use crate::auth::Actor;
 use crate::db::{Conn, Db};
 use crate::domain::Status;
 use crate::error::ApiError;
 use crate::extract::validate;
+use crate::http::Precondition;
 use crate::on_backend;
 use crate::organizations::input::{NewCapitalEntry, NewMemberEntry, NewOrganization, StatusChange};
-use crate::organizations::store;
+use crate::organizations::{changes, store};
 use crate::schema::{cooperative_groups, organizations, sectors, union_memberships};
 use crate::stats::ledger;
 use crate::stats::plans::set_target;
@@ -145,6 +149,7 @@ fn write_events(
     events: &[(NaiveDate, Step, usize)],
     ids: &mut [Option<i64>],
 ) -> Result<(), ApiError> {
+    let actor = Actor::command_line();
     let id_of = |ids: &[Option<i64>], i: usize| {
         ids[i].ok_or_else(|| ApiError::Internal(format!("demo unit {i} changed before its registration")))
     };
@@ -154,7 +159,7 @@ fn write_events(
             Step::Register => {
                 let input = new_organization(u);
                 validate(&input)?;
-                ids[i] = Some(store::create(conn, u.kind, input)?);
+                ids[i] = Some(changes::register(conn, &actor, u.kind, input)?);
             }
             Step::Capital(e) => {
                 let entry = NewCapitalEntry {
@@ -163,7 +168,7 @@ fn write_events(
                     note: Some(capital_note(u.capital[e - 1].1, u.capital[e].1).into()),
                 };
                 validate(&entry)?;
-                store::add_capital(conn, u.kind, id_of(ids, i)?, entry, &crate::http::Precondition::None)?;
+                changes::add_capital(conn, &actor, u.kind, id_of(ids, i)?, entry, &Precondition::None)?;
             }
             Step::Members(e) => {
                 let entry = NewMemberEntry {
@@ -172,12 +177,12 @@ fn write_events(
                     note: Some(members_note(u, u.members[e - 1].1, u.members[e].1).into()),
                 };
                 validate(&entry)?;
-                store::add_members(conn, u.kind, id_of(ids, i)?, entry, &crate::http::Precondition::None)?;
+                changes::add_members(conn, &actor, u.kind, id_of(ids, i)?, entry, &Precondition::None)?;
             }
             Step::Dissolve => {
                 let change = StatusChange { status: Status::Dissolved, dissolution_date: Some(day) };
                 validate(&change)?;
-                store::change_status(conn, u.kind, id_of(ids, i)?, change, &crate::http::Precondition::None)?;
+                changes::change_status(conn, &actor, u.kind, id_of(ids, i)?, change, &Precondition::None)?;
             }
         }
     }
@@ -204,14 +209,19 @@ fn write_memberships(conn: &mut Conn, plan: &Plan) -> Result<(), ApiError> {
             union_memberships::left_on.eq(m.left),
             union_memberships::recorded_at.eq(at),
         );
-        on_backend!(conn, c => diesel::insert_into(union_memberships::table).values(row).execute(c))?;
+        let id: i64 = on_backend!(conn, c => diesel::insert_into(union_memberships::table)
+            .values(row)
+            .returning(union_memberships::id)
+            .get_result(c))?;
+        audit::created(conn, &Actor::command_line(), "membership.join", Object::Membership(id))?;
     }
     Ok(())
 }
 
-/// Cooperative groups (tổ hợp tác). The groups module keeps its store private, so they are
-/// written here directly, with the columns its create would fill, and recorded in the
-/// statistics ledger as its create does.
+/// Cooperative groups (tổ hợp tác), some of them dissolved. A group's create takes no
+/// status or dissolution, so they are written here directly, in one step, with the
+/// columns its create would fill, recorded in the statistics ledger and the audit trail
+/// as its create does.
 fn write_groups(conn: &mut Conn, plan: &Plan) -> Result<(), ApiError> {
     let at = store::now();
     for g in &plan.groups {
@@ -242,6 +252,7 @@ fn write_groups(conn: &mut Conn, plan: &Plan) -> Result<(), ApiError> {
             .get_result(c))?;
         let life = ledger::group_life(conn, id)?;
         ledger::settle(conn, &ledger::Contribution::new(), &life.contribution())?;
+        audit::created(conn, &Actor::command_line(), "group.register", Object::Group(id))?;
     }
     Ok(())
 }

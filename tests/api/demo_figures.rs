@@ -2,7 +2,8 @@
 //! documents publish (../shared/domain.md).
 
 use crate::db_test;
-use crate::harness::TestApp;
+use crate::harness::{bearer, TestApp};
+use awc::http::Method;
 
 async fn load_demo(app: &TestApp) {
     let db = app.db.clone();
@@ -83,7 +84,29 @@ db_test!(bac_giang_first_quarter_2022, |app| {
     assert_eq!(quarters[0]["total_at_end"], 961);
     // The Như Hoa cooperative of Việt Yên is in the register.
     let found = app.get("/api/v1/cooperatives?q=nhu%20hoa&district=109").await.json();
-    assert!(found["items"].as_array().unwrap().iter().any(|c| c["name"] == "HTX Như Hoa"), "{found}");
+    let nhu_hoa = found["items"].as_array().unwrap().iter().find(|c| c["name"] == "HTX Như Hoa").cloned();
+    let nhu_hoa = nhu_hoa.unwrap_or_else(|| panic!("no HTX Như Hoa in {found}"));
+
+    // The load is in the audit trail like any other change, made by the command line.
+    let analyst = bearer(&app.tokens.analyst);
+    let as_analyst = |path: String| {
+        let (app, analyst) = (&app, analyst.clone());
+        async move {
+            let res = app.request(Method::GET, &path, &[("authorization", analyst.as_str())], None).await;
+            assert_eq!(res.status, 200, "{path}: {}", String::from_utf8_lossy(&res.body));
+            res.json()["items"].as_array().unwrap().clone()
+        }
+    };
+    let history = as_analyst(format!("/api/v1/cooperatives/{}/history", nhu_hoa["id"])).await;
+    assert_eq!(history[0]["action"], "cooperative.register");
+    assert_eq!(history[0]["after"]["name"], "HTX Như Hoa");
+    assert!(history.iter().all(|e| e["actor_role"] == "cli" && e["actor_id"].is_null()), "{history:?}");
+    for (object, action) in
+        [("group", "group.register"), ("membership", "membership.join"), ("union", "union.register")]
+    {
+        let entries = as_analyst(format!("/api/v1/audit?object={object}&limit=1")).await;
+        assert_eq!(entries.first().map(|e| e["action"].clone()), Some(action.into()), "{object}");
+    }
 });
 
 db_test!(thai_binh_2018_and_alliance_batch_2021, |app| {
