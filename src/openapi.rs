@@ -2,6 +2,7 @@
 
 use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, Required, ResponseBuilder, Type};
 use utoipa::{Modify, OpenApi};
 
@@ -92,15 +93,64 @@ impl Modify for IdempotentPosts {
                 ("422", "The `Idempotency-Key` was used with another request"),
             ];
             for (status, description) in answers {
-                post.responses.responses.entry(status.to_owned()).or_insert_with(|| {
-                    ResponseBuilder::new()
-                        .description(description)
-                        .content(
-                            "application/problem+json",
-                            ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
-                        )
-                        .into()
-                });
+                post.responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| problem(description, &[]).into());
+            }
+        }
+    }
+}
+
+/// A problem+json response with these headers (name, description, type).
+fn problem(description: &str, headers: &[(&str, &str, Type)]) -> utoipa::openapi::Response {
+    let mut response = ResponseBuilder::new().description(description).content(
+        "application/problem+json",
+        ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
+    );
+    for (name, about, kind) in headers {
+        let header = HeaderBuilder::new()
+            .schema(ObjectBuilder::new().schema_type(kind.clone()))
+            .description(Some(*about))
+            .build();
+        response = response.header(*name, header);
+    }
+    response.build()
+}
+
+/// Answers any operation may give that no handler decides: 429 past the rate limit
+/// (every route but the probes and the metrics scrape) and 503 while the database is
+/// busy past the query timeout or unreachable, each with `Retry-After`. Defined once
+/// under `components/responses` and referred to by every operation.
+struct Refusals;
+
+impl Modify for Refusals {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let retry_after = ("Retry-After", "Seconds to wait before trying again", Type::Integer);
+        let rate_limit = [
+            retry_after.clone(),
+            ("RateLimit-Limit", "Requests allowed in a burst", Type::Integer),
+            ("RateLimit-Remaining", "Requests left in the current window", Type::Integer),
+            ("RateLimit-Reset", "Seconds until the allowance is whole again", Type::Integer),
+        ];
+        let shared = [
+            ("429", "TooManyRequests", problem("Too many requests from this token or address", &rate_limit)),
+            ("503", "Unavailable", problem("The database is busy or unreachable; retry later", &[retry_after])),
+        ];
+        let components = openapi.components.get_or_insert_with(Default::default);
+        for (_, name, response) in &shared {
+            components.responses.insert((*name).to_owned(), response.clone().into());
+        }
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            if crate::ratelimit::exempt(path) {
+                continue;
+            }
+            let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.patch, &mut item.delete];
+            for operation in operations.into_iter().flatten() {
+                for (status, name, _) in &shared {
+                    let reference = Ref::new(format!("#/components/responses/{name}"));
+                    operation.responses.responses.entry((*status).to_owned()).or_insert(reference.into());
+                }
             }
         }
     }
@@ -111,9 +161,11 @@ pub fn document() -> utoipa::openapi::OpenApi {
     complete(crate::app::registry().split_for_parts().1)
 }
 
-/// What can only be added once every route is in: the idempotency header of POSTs.
+/// What can only be added once every route is in: the idempotency header of POSTs, the
+/// refusals every limited route may give.
 pub fn complete(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     IdempotentPosts.modify(&mut api);
+    Refusals.modify(&mut api);
     api
 }
 

@@ -118,7 +118,7 @@ impl Decision {
 
 /// Probes and the metrics scrape are not limited: a load balancer or Prometheus polling
 /// often must never be refused.
-fn exempt(path: &str) -> bool {
+pub fn exempt(path: &str) -> bool {
     matches!(path, "/healthz" | "/readyz" | "/metrics")
 }
 

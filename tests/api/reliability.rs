@@ -75,6 +75,16 @@ db_test!(rate_limits_apply_per_address_and_per_token, strict_limit(), |app| {
     assert!(retry_after >= 1);
     assert_eq!(refused.header("ratelimit-remaining").as_deref(), Some("0"));
     assert_eq!(refused.header("x-content-type-options").as_deref(), Some("nosniff"));
+    // The document promises this answer, with exactly the headers it carries.
+    let document = serde_json::to_value(coop_registry::openapi::document()).unwrap();
+    let reference = document["paths"]["/api/v1/sectors"]["get"]["responses"]["429"]["$ref"].as_str().unwrap();
+    let documented = document.pointer(reference.trim_start_matches('#')).expect("the referred response");
+    assert!(documented["content"]["application/problem+json"].is_object(), "{documented}");
+    let headers = documented["headers"].as_object().expect("documented headers");
+    assert_eq!(headers.len(), 4, "{documented}");
+    for name in headers.keys() {
+        assert!(refused.header(&name.to_lowercase()).is_some(), "documented {name} missing");
+    }
     // Probes are never limited.
     assert_eq!(app.get("/readyz").await.status, 200);
 
