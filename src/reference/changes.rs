@@ -157,7 +157,7 @@ pub fn change_province(
     let successor = successor.as_ref().map(|s| s.as_ref().map(Unit::from));
     let predecessors = provinces::table.filter(provinces::successor_id.eq(id)).select(provinces::all_columns);
     let predecessors: Vec<Province> = on_backend!(conn, c => predecessors.load(c))?;
-    let children = super::districts_of(conn, Some(id))?;
+    let children = super::districts_of(conn, Some(&[id]))?;
     let ends_earlier = unit.valid_to.is_some_and(|end| current.valid_to.is_none_or(|was| end < was));
     let last_record_day = if ends_earlier { last_record_day(conn, Place::Province(id))? } else { None };
     obey(&Neighbourhood {

@@ -83,14 +83,15 @@ pub fn all_provinces(conn: &mut Conn) -> Result<Vec<Province>, ApiError> {
     Ok(on_backend!(conn, c => query.load(c))?)
 }
 
-pub fn districts_of(conn: &mut Conn, province: Option<i64>) -> Result<Vec<District>, ApiError> {
+/// The district-level units of these provinces (of all, for `None`).
+pub fn districts_of(conn: &mut Conn, provinces: Option<&[i64]>) -> Result<Vec<District>, ApiError> {
     let query = districts::table.select(districts::all_columns).order((
         districts::province_id,
         districts::code,
         districts::valid_from,
     ));
-    Ok(match province {
-        Some(p) => on_backend!(conn, c => query.filter(districts::province_id.eq(p)).load(c))?,
+    Ok(match provinces {
+        Some(ids) => on_backend!(conn, c => query.filter(districts::province_id.eq_any(ids)).load(c))?,
         None => on_backend!(conn, c => query.load(c))?,
     })
 }

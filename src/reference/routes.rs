@@ -74,7 +74,7 @@ pub async fn list_districts(
     query: Query<DistrictsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let DistrictsQuery { province, valid_on } = query.0;
-    let rows = db.read(move |c| districts_of(c, province)).await?;
+    let rows = db.read(move |c| districts_of(c, province.as_ref().map(std::slice::from_ref))).await?;
     let views: Vec<DistrictView> =
         rows.into_iter().filter(|d| valid_on.is_none_or(|day| d.valid_on(day))).map(Into::into).collect();
     Ok(HttpResponse::Ok().json(views))

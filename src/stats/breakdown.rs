@@ -107,10 +107,9 @@ fn by_district(conn: &mut Conn, q: &BreakdownQuery) -> Result<Breakdown<District
     place.scope.by_district = true;
     let totals = totals_as_of(conn, day, &place.scope)?;
     let total = sum_where(&totals, |k| k.kind == kind).active;
-    let districts: Vec<District> = reference::districts_of(conn, None)?
+    let districts: Vec<District> = reference::districts_of(conn, place.scope.provinces.as_deref())?
         .into_iter()
         .filter(|d| d.valid_on(day))
-        .filter(|d| place.scope.provinces.as_ref().is_none_or(|ids| ids.contains(&d.province_id)))
         .collect();
     let listed: Vec<i64> = districts.iter().map(|d| d.id).collect();
     let row = |district: Option<UnitRef>, f: Flows| DistrictRow {

@@ -48,7 +48,8 @@ pub fn resolve_place(
         let found = provinces.iter().find(|p| p.id == id).cloned();
         place.province =
             Some(found.ok_or_else(|| ApiError::bad_request("province", format!("unknown province {id}")))?);
-        place.scope.provinces = Some(reference::province_and_predecessors(conn, id)?);
+        let pairs: Vec<(i64, Option<i64>)> = provinces.iter().map(|p| (p.id, p.successor_id)).collect();
+        place.scope.provinces = Some(reference::with_predecessors(&pairs, id));
     }
     if let Some(id) = district {
         let districts = reference::districts_of(conn, None)?;

@@ -90,7 +90,7 @@ pub async fn put_plan_target(
                 return Err(ApiError::invalid("province_id", format!("unknown province {}", t.province_id)));
             }
             if let Some(d) = t.district_id {
-                let districts = reference::districts_of(c, Some(t.province_id))?;
+                let districts = reference::districts_of(c, Some(&[t.province_id]))?;
                 if !districts.iter().any(|x| x.id == d) {
                     return Err(ApiError::invalid(
                         "district_id",
