@@ -98,8 +98,16 @@ impl Plan {
     }
 
     /// The conditions of `seek` and of the filters the driving index does not seek
-    /// on; the registration date range is a seek only when the page is sorted by date.
-    pub fn conditions(&self, kind: OrgKind, f: &Filters, seek: Seek) -> Vec<Condition> {
+    /// on; the registration date range is a seek only when the page is sorted by date,
+    /// and then only where the page's own range (`low`, `high`: the sort values that
+    /// bound it, in ascending order) is not narrower.
+    pub fn conditions(
+        &self,
+        kind: OrgKind,
+        f: &Filters,
+        seek: Seek,
+        (low, high): (Option<&str>, Option<&str>),
+    ) -> Vec<Condition> {
         let ids = |ids: &[i64]| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
         let kind_column = self.column("kind", self.driver != Driver::District);
         let mut out = vec![sql(&format!("{kind_column} = '{}'", kind.as_str()))];
@@ -122,10 +130,13 @@ impl Plan {
             out.push(sql(&format!("{} = '{}'", self.column("status", seeks), s.as_str())));
         }
         let date = self.column("registration_date", self.by_date);
-        if let Some(d) = f.registered_from {
+        let narrower = |bound: Option<&str>, keep: fn(&str, &str) -> bool, d: NaiveDate| {
+            self.by_date && bound.is_some_and(|b| keep(b, &d.to_string()))
+        };
+        if let Some(d) = f.registered_from.filter(|&d| !narrower(low, |b, d| b >= d, d)) {
             out.push(sql(&format!("{date} >= '{d}'")));
         }
-        if let Some(d) = f.registered_to {
+        if let Some(d) = f.registered_to.filter(|&d| !narrower(high, |b, d| b <= d, d)) {
             out.push(sql(&format!("{date} <= '{d}'")));
         }
         out

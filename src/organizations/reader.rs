@@ -148,13 +148,25 @@ impl Reader {
             _ => Ok(None),
         };
         let (after_date, until_date) = (date(&after)?, date(&until)?);
+        // SQLite ranges an index on one lower and one upper bound of a column and only
+        // checks the others, so a filter's bound that the position (`after`, `until`)
+        // already narrows is left out: the range is then the position's.
+        fn value(key: &Option<Key>) -> Option<&str> {
+            key.as_ref().map(|(v, _)| v.as_str())
+        }
+        let (low, high) = match self.sort {
+            SortKey::NameDesc | SortKey::RegistrationDateDesc | SortKey::RegistrationNumberDesc => {
+                (value(&until), value(&after))
+            }
+            _ => (value(&after), value(&until)),
+        };
         let searched = self.sort != SortKey::Relevance || tier > 0;
         let typed = &self.typed;
         let (prefix_end, phrase) = (format!("{typed}\u{10FFFF}"), format!("% {}%", text::like_escape(typed)));
         let limit = i64::try_from(n).unwrap_or(i64::MAX);
         Ok(on_backend!(conn, c => {
             let mut query = organization_rows!().into_boxed();
-            for condition in self.plan.conditions(self.kind, &self.filters, self.plan.seeks[seek]) {
+            for condition in self.plan.conditions(self.kind, &self.filters, self.plan.seeks[seek], (low, high)) {
                 query = query.filter(condition);
             }
             // A name that starts with what was typed holds every word of it, so the
@@ -171,11 +183,16 @@ impl Reader {
             }
             if self.sort == SortKey::Relevance {
                 let name = organizations::name_key;
-                let starts = name.ge(typed.clone()).and(name.lt(prefix_end.clone()));
+                if tier == 0 && low.is_none_or(|low| low < typed.as_str()) {
+                    query = query.filter(name.ge(typed.clone()));
+                }
+                if tier == 0 && high.is_none_or(|high| high >= prefix_end.as_str()) {
+                    query = query.filter(name.lt(prefix_end.clone()));
+                }
                 let not_starts = name.lt(typed.clone()).or(name.ge(prefix_end.clone()));
                 let has_phrase = name.like(phrase.clone()).escape('\\');
                 query = match tier {
-                    0 => query.filter(starts),
+                    0 => query,
                     1 => query.filter(not_starts).filter(has_phrase),
                     _ => query.filter(not_starts).filter(diesel::dsl::not(has_phrase)),
                 };
