@@ -121,8 +121,11 @@ impl Db {
                 let pragmas =
                     || Box::new(SqlitePragmas { busy_timeout_ms: settings.acquire_timeout.as_millis() });
                 let build = |size: u32| {
+                    // A SQLite connection is a file handle that cannot go stale: no
+                    // `SELECT 1` before each request.
                     Pool::builder()
                         .max_size(size)
+                        .test_on_check_out(false)
                         .connection_timeout(settings.acquire_timeout)
                         .connection_customizer(pragmas())
                         .build(ConnectionManager::<SqliteConnection>::new(path.clone()))

@@ -11,13 +11,14 @@ use validator::Validate;
 
 use super::input::{ListQuery, SortKey};
 use super::queries;
-use super::views::OrganizationView;
+use super::reader::Merge;
+use super::views::{OrganizationRow, OrganizationView};
 use crate::db::Db;
 use crate::domain::{OrgKind, SectorGroup, Status};
 use crate::error::ApiError;
 
-/// Rows read per page of the export.
-const CHUNK: i64 = 1000;
+/// Rows read per chunk of the export (and per seek of the list, when one runs dry).
+const CHUNK: usize = 1000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -74,7 +75,7 @@ impl ExportQuery {
             registered_to: self.registered_to,
             q: self.q,
             sort: self.sort,
-            limit: Some(CHUNK),
+            limit: None,
             cursor: None,
         }
     }
@@ -106,53 +107,66 @@ const CSV_HEADER: [&str; 23] = [
     "alliance_batch",
 ];
 
-fn csv_record(v: &OrganizationView) -> Vec<String> {
-    let opt = |s: &Option<String>| s.clone().unwrap_or_default();
+/// Writes one record's fields straight from the row read (the view's values: the kind,
+/// status and sector group are stored as the view names them), with no string per field.
+fn write_csv_record(
+    w: &mut csv::Writer<Vec<u8>>,
+    (o, sector, province, district): &OrganizationRow,
+) -> csv::Result<()> {
+    let mut itoa = itoa::Buffer::new();
     let date = |d: &Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
-    vec![
-        v.id.to_string(),
-        v.kind.as_str().into(),
-        v.registration_number.clone(),
-        v.name.clone(),
-        opt(&v.name_en),
-        opt(&v.abbreviation),
-        v.sector.code.clone(),
-        v.sector.group.as_str().into(),
-        v.province.id.to_string(),
-        v.province.name.clone(),
-        v.district.as_ref().map(|d| d.id.to_string()).unwrap_or_default(),
-        v.district.as_ref().map(|d| d.name.clone()).unwrap_or_default(),
-        v.address.clone(),
-        v.legal_representative.clone(),
-        opt(&v.phone),
-        opt(&v.email),
-        v.registration_date.to_string(),
-        v.status.as_str().into(),
-        date(&v.dissolution_date),
-        v.charter_capital.to_string(),
-        v.member_count.to_string(),
-        date(&v.alliance_admission_date),
-        opt(&v.alliance_batch),
-    ]
+    w.write_field(itoa.format(o.id))?;
+    w.write_field(&o.kind)?;
+    w.write_field(&o.registration_number)?;
+    w.write_field(&o.name)?;
+    w.write_field(o.name_en.as_deref().unwrap_or(""))?;
+    w.write_field(o.abbreviation.as_deref().unwrap_or(""))?;
+    w.write_field(&sector.code)?;
+    w.write_field(&sector.sector_group)?;
+    w.write_field(itoa.format(province.id))?;
+    w.write_field(&province.name)?;
+    match district {
+        Some(d) => {
+            w.write_field(itoa.format(d.id))?;
+            w.write_field(&d.name)?;
+        }
+        None => {
+            w.write_field("")?;
+            w.write_field("")?;
+        }
+    }
+    w.write_field(&o.address)?;
+    w.write_field(&o.legal_representative)?;
+    w.write_field(o.phone.as_deref().unwrap_or(""))?;
+    w.write_field(o.email.as_deref().unwrap_or(""))?;
+    w.write_field(o.registration_date.to_string())?;
+    w.write_field(&o.status)?;
+    w.write_field(date(&o.dissolution_date))?;
+    w.write_field(itoa.format(o.charter_capital))?;
+    w.write_field(itoa.format(o.member_count))?;
+    w.write_field(date(&o.alliance_admission_date))?;
+    w.write_field(o.alliance_batch.as_deref().unwrap_or(""))?;
+    w.write_record(None::<&[u8]>)
 }
 
-fn encode(format: ExportFormat, rows: &[OrganizationView], header: bool) -> Result<Bytes, ApiError> {
+fn encode(format: ExportFormat, rows: Vec<(u8, OrganizationRow)>, header: bool) -> Result<Bytes, ApiError> {
     let fail = |e: String| ApiError::Internal(format!("export encoding: {e}"));
     match format {
         ExportFormat::Csv => {
-            let mut w = csv::Writer::from_writer(Vec::new());
+            let mut w = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 256));
             if header {
                 w.write_record(CSV_HEADER).map_err(|e| fail(e.to_string()))?;
             }
-            for row in rows {
-                w.write_record(csv_record(row)).map_err(|e| fail(e.to_string()))?;
+            for (_, row) in rows {
+                write_csv_record(&mut w, &row).map_err(|e| fail(e.to_string()))?;
             }
             Ok(Bytes::from(w.into_inner().map_err(|e| fail(e.to_string()))?))
         }
         ExportFormat::Ndjson => {
-            let mut out = Vec::new();
-            for row in rows {
-                serde_json::to_writer(&mut out, row).map_err(|e| fail(e.to_string()))?;
+            let mut out = Vec::with_capacity(rows.len() * 512);
+            for (_, row) in rows {
+                serde_json::to_writer(&mut out, &OrganizationView::from(row))
+                    .map_err(|e| fail(e.to_string()))?;
                 out.push(b'\n');
             }
             Ok(Bytes::from(out))
@@ -160,8 +174,8 @@ fn encode(format: ExportFormat, rows: &[OrganizationView], header: bool) -> Resu
     }
 }
 
-/// Checks the filter by reading the first page (so a bad filter is a 400 before any
-/// byte is sent), then streams every page.
+/// Opens the list and reads its first chunk (so a bad filter is a 400 before any byte
+/// is sent), then streams the rest a chunk at a time.
 pub async fn export(
     db: Db,
     kind: OrgKind,
@@ -169,36 +183,48 @@ pub async fn export(
 ) -> Result<(ExportFormat, impl Stream<Item = Result<Bytes, ApiError>>), ApiError> {
     let format = query.format.unwrap_or_default();
     let filter = query.into_list();
-    let first_filter = filter.clone();
-    let first = db.read(move |c| queries::list(c, kind, &first_filter)).await?;
+    let (merge, first) = db
+        .read(move |c| {
+            let mut merge = queries::open(c, kind, &filter)?;
+            let rows = merge.next(c, CHUNK, CHUNK)?;
+            Ok((merge, rows))
+        })
+        .await?;
     struct State {
         db: Db,
-        filter: ListQuery,
-        page: Option<crate::http::Page<super::views::OrganizationRow>>,
+        /// `None` once the list has been read to its end.
+        merge: Option<Merge>,
+        first: Option<Vec<(u8, OrganizationRow)>>,
         header: bool,
     }
-    let state = State { db, filter, page: Some(first), header: true };
+    let state = State { db, merge: Some(merge), first: Some(first), header: true };
     let body = stream::try_unfold(state, move |mut state| async move {
-        let page = match state.page.take() {
-            Some(page) => page,
-            None => {
-                let Some(cursor) = state.filter.cursor.clone() else { return Ok(None) };
-                let filter = ListQuery { cursor: Some(cursor), ..state.filter.clone() };
-                state.db.read(move |c| queries::list(c, kind, &filter)).await?
+        let rows = match (state.first.take(), state.merge.take()) {
+            (Some(rows), merge) => {
+                state.merge = merge;
+                rows
             }
+            (None, Some(mut merge)) => {
+                let (merge, rows) = state
+                    .db
+                    .read(move |c| {
+                        let rows = merge.next(c, CHUNK, CHUNK)?;
+                        Ok((merge, rows))
+                    })
+                    .await?;
+                state.merge = Some(merge);
+                rows
+            }
+            (None, None) => return Ok(None),
         };
-        let views: Vec<OrganizationView> = page.items.into_iter().map(Into::into).collect();
-        let bytes = encode(format, &views, state.header)?;
-        state.header = false;
-        match page.next_cursor {
-            Some(next) => state.filter.cursor = Some(next),
-            None => {
-                state.filter.cursor = None;
-                if bytes.is_empty() {
-                    return Ok(None);
-                }
-            }
+        if rows.len() < CHUNK {
+            state.merge = None;
         }
+        if rows.is_empty() && !state.header {
+            return Ok(None);
+        }
+        let bytes = encode(format, rows, state.header)?;
+        state.header = false;
         Ok(Some((bytes, state)))
     });
     Ok((format, body))

@@ -126,6 +126,12 @@ pub fn all_sectors(conn: &mut Conn) -> Result<Vec<Sector>, ApiError> {
     Ok(on_backend!(conn, c => query.load(c))?)
 }
 
+/// The ids of the sectors of a group.
+pub fn sectors_of_group(conn: &mut Conn, group: SectorGroup) -> Result<Vec<i64>, ApiError> {
+    let query = sectors::table.filter(sectors::sector_group.eq(group.as_str())).select(sectors::id);
+    Ok(on_backend!(conn, c => query.load(c))?)
+}
+
 /// The unit and every unit merged into it, directly or through intermediate merges,
 /// given `(id, successor_id)` pairs.
 pub fn with_predecessors(units: &[(i64, Option<i64>)], id: i64) -> Vec<i64> {

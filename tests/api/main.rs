@@ -11,6 +11,7 @@ mod fixtures;
 mod groups;
 mod import;
 mod input_errors;
+mod list_plans;
 mod lists;
 mod openapi;
 mod operations;

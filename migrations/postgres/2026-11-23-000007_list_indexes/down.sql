@@ -1,0 +1,18 @@
+DROP INDEX organizations_sector_number;
+DROP INDEX organizations_sector_registered;
+DROP INDEX organizations_sector_name;
+DROP INDEX organizations_province_number;
+DROP INDEX organizations_province_registered;
+DROP INDEX organizations_province_name;
+DROP INDEX organizations_kind_number;
+DROP INDEX organizations_kind_registered;
+DROP INDEX organizations_kind_name;
+CREATE INDEX organizations_kind_name ON organizations (kind, name_key, id);
+CREATE INDEX organizations_kind_registered ON organizations (kind, registration_date, id);
+CREATE INDEX organizations_kind_number ON organizations (kind, registration_number, id);
+CREATE INDEX organizations_province ON organizations (province_id);
+CREATE INDEX organizations_sector ON organizations (sector_id);
+DROP INDEX cooperative_groups_founded;
+DROP INDEX cooperative_groups_name;
+CREATE INDEX cooperative_groups_name ON cooperative_groups (name_key, id);
+CREATE INDEX cooperative_groups_founded ON cooperative_groups (founding_date, id);

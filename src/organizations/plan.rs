@@ -1,0 +1,144 @@
+//! Which index a list page reads, so that every filter and sort is a seek (see the
+//! migration `list_indexes`): the page runs one keyset seek per value of the driving
+//! index's equality prefix and merges them; every other filter is only checked.
+
+use chrono::NaiveDate;
+use diesel::dsl::sql;
+use diesel::expression::SqlLiteral;
+use diesel::sql_types::Bool;
+
+use super::input::SortKey;
+use crate::domain::{OrgKind, Status};
+
+/// The filters of a list, resolved to ids.
+#[derive(Debug, Default)]
+pub struct Filters {
+    /// The province and the provinces merged into it.
+    pub provinces: Option<Vec<i64>>,
+    pub district: Option<i64>,
+    pub sector: Option<i64>,
+    /// The sectors of the asked sector group.
+    pub sectors: Option<Vec<i64>>,
+    pub status: Option<Status>,
+    pub registered_from: Option<NaiveDate>,
+    pub registered_to: Option<NaiveDate>,
+}
+
+/// The index family a page reads in sort order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Driver {
+    /// `organizations_district`: a district's few thousand units, then sorted.
+    District,
+    /// `organizations_province_*`: (province, kind, sort).
+    Province,
+    /// `organizations_sector_*`: (sector, kind, status, sort).
+    Sector,
+    /// `organizations_kind_*`: (kind, status, sort).
+    Kind,
+}
+
+/// One keyset seek: the values of the driving index's equality prefix.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Seek {
+    pub province: Option<i64>,
+    pub status: Option<Status>,
+}
+
+/// The seeks of a page and how each filter is applied.
+#[derive(Debug)]
+pub struct Plan {
+    driver: Driver,
+    pub seeks: Vec<Seek>,
+    /// SQLite: checked filters are written `+column`, which keeps its planner from
+    /// choosing their indexes over the driving one (it has no statistics to weigh them).
+    sqlite: bool,
+    by_date: bool,
+}
+
+/// A condition of the driving plan. Its values are written into the SQL text: they are
+/// ids, dates and enumerated codes the API parsed, never text a client sent.
+pub type Condition = SqlLiteral<Bool>;
+
+impl Plan {
+    /// The most selective indexed filter drives: a district, then a province, then a
+    /// sector, else kind and status. A driver's equality prefix that the filter names
+    /// by several values (a merged province, or no status) is one seek per value.
+    pub fn new(f: &Filters, sort: SortKey, sqlite: bool) -> Plan {
+        let driver = if f.district.is_some() {
+            Driver::District
+        } else if f.provinces.is_some() {
+            Driver::Province
+        } else if f.sector.is_some() {
+            Driver::Sector
+        } else {
+            Driver::Kind
+        };
+        let statuses: Vec<Option<Status>> = match f.status {
+            Some(s) => vec![Some(s)],
+            None => Status::ALL.iter().copied().map(Some).collect(),
+        };
+        let seeks = match driver {
+            Driver::District => vec![Seek::default()],
+            Driver::Province => {
+                f.provinces.iter().flatten().map(|&p| Seek { province: Some(p), status: None }).collect()
+            }
+            Driver::Sector | Driver::Kind => {
+                statuses.into_iter().map(|status| Seek { province: None, status }).collect()
+            }
+        };
+        let by_date = matches!(sort, SortKey::RegistrationDate | SortKey::RegistrationDateDesc);
+        Plan { driver, seeks, sqlite, by_date }
+    }
+
+    /// `column` as a condition reads it: bare where the driving index seeks on it,
+    /// `+column` (SQLite) where it is only checked.
+    fn column(&self, name: &str, seeks: bool) -> String {
+        let plus = if self.sqlite && !seeks { "+" } else { "" };
+        format!("{plus}organizations.{name}")
+    }
+
+    /// The conditions of `seek` and of the filters the driving index does not seek
+    /// on; the registration date range is a seek only when the page is sorted by date,
+    /// and then only where the page's own range (`low`, `high`: the sort values that
+    /// bound it, in ascending order) is not narrower.
+    pub fn conditions(
+        &self,
+        kind: OrgKind,
+        f: &Filters,
+        seek: Seek,
+        (low, high): (Option<&str>, Option<&str>),
+    ) -> Vec<Condition> {
+        let ids = |ids: &[i64]| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+        let kind_column = self.column("kind", self.driver != Driver::District);
+        let mut out = vec![sql(&format!("{kind_column} = '{}'", kind.as_str()))];
+        if let Some(p) = seek.province {
+            out.push(sql(&format!("{} = {p}", self.column("province_id", true))));
+        } else if let Some(ps) = &f.provinces {
+            out.push(sql(&format!("{} IN ({})", self.column("province_id", false), ids(ps))));
+        }
+        if let Some(d) = f.district {
+            out.push(sql(&format!("{} = {d}", self.column("district_id", true))));
+        }
+        if let Some(s) = f.sector {
+            out.push(sql(&format!("{} = {s}", self.column("sector_id", self.driver == Driver::Sector))));
+        }
+        if let Some(ss) = &f.sectors {
+            out.push(sql(&format!("{} IN ({})", self.column("sector_id", false), ids(ss))));
+        }
+        if let Some(s) = seek.status.or(f.status) {
+            let seeks = matches!(self.driver, Driver::Sector | Driver::Kind);
+            out.push(sql(&format!("{} = '{}'", self.column("status", seeks), s.as_str())));
+        }
+        let date = self.column("registration_date", self.by_date);
+        let narrower = |bound: Option<&str>, keep: fn(&str, &str) -> bool, d: NaiveDate| {
+            self.by_date && bound.is_some_and(|b| keep(b, &d.to_string()))
+        };
+        if let Some(d) = f.registered_from.filter(|&d| !narrower(low, |b, d| b >= d, d)) {
+            out.push(sql(&format!("{date} >= '{d}'")));
+        }
+        if let Some(d) = f.registered_to.filter(|&d| !narrower(high, |b, d| b <= d, d)) {
+            out.push(sql(&format!("{date} <= '{d}'")));
+        }
+        out
+    }
+}

@@ -1,0 +1,317 @@
+//! Reads a filtered, sorted list in order: pages of the list and the export. Each seek
+//! of the [`Plan`] is a stream in the list's order, read a chunk at a time after its own
+//! position; the streams are merged, so a row read is a row used (up to the last chunk).
+
+use std::collections::VecDeque;
+
+use chrono::NaiveDate;
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
+
+use super::input::{ListQuery, SortKey};
+use super::model::Organization;
+use super::plan::{Filters, Plan};
+use super::queries::organization_rows;
+use super::views::OrganizationRow;
+use crate::db::{Backend, Conn};
+use crate::domain::OrgKind;
+use crate::error::ApiError;
+use crate::reference::{self, District, Province, Sector};
+use crate::schema::{districts, organizations, provinces, sectors};
+use crate::text::{self, fold};
+use crate::{keyset, on_backend};
+
+/// Relevance tiers of a search, best first; within a tier, name order. Tier 0: the name
+/// starts with what was typed ("htx nong nghiep nhu" finds "HTX Nông nghiệp Như Hoa"
+/// first), a range of the name index; tier 1: a word of the name starts the phrase
+/// typed; tier 2: every other match (all words somewhere).
+pub const TIERS: u8 = 3;
+
+/// A position in a list: the sort value and id of a row, and the relevance tier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Position {
+    pub tier: u8,
+    pub value: String,
+    pub id: i64,
+}
+
+/// The sort value of a row as the list orders it (dates in ISO form sort as text).
+pub fn sort_value(o: &Organization, sort: SortKey) -> String {
+    match sort {
+        SortKey::Name | SortKey::NameDesc | SortKey::Relevance => fold(&o.name),
+        SortKey::RegistrationDate | SortKey::RegistrationDateDesc => o.registration_date.to_string(),
+        SortKey::RegistrationNumber | SortKey::RegistrationNumberDesc => o.registration_number.clone(),
+    }
+}
+
+/// A row's place in the list: its sort value and id.
+type Key = (String, i64);
+
+/// True when `a` comes before `b` in the list's order.
+fn before(sort: SortKey, a: &Key, b: &Key) -> bool {
+    match sort {
+        SortKey::NameDesc | SortKey::RegistrationDateDesc | SortKey::RegistrationNumberDesc => a > b,
+        _ => a < b,
+    }
+}
+
+/// A list query with its reference data resolved once.
+#[derive(Debug)]
+pub struct Reader {
+    kind: OrgKind,
+    sort: SortKey,
+    filters: Filters,
+    plan: Plan,
+    search: text::Search,
+    typed: String,
+}
+
+/// One seek's rows read ahead (with their keys), and where it continues.
+#[derive(Debug, Default)]
+struct Stream {
+    buffer: VecDeque<(Key, OrganizationRow)>,
+    after: Option<Key>,
+    done: bool,
+}
+
+/// The list in order from a position: every seek of the current tier merged.
+#[derive(Debug)]
+pub struct Merge {
+    reader: Reader,
+    tier: u8,
+    streams: Vec<Stream>,
+}
+
+impl Reader {
+    /// Resolves the filter's references (a 400 names a bad one); `sort` is the order
+    /// the list was asked in, relevance only with a search.
+    pub fn new(
+        conn: &mut Conn,
+        kind: OrgKind,
+        filter: &ListQuery,
+        sort: SortKey,
+    ) -> Result<Reader, ApiError> {
+        let filters = Filters {
+            provinces: match filter.province {
+                Some(p) => Some(reference::province_and_predecessors(conn, p)?),
+                None => None,
+            },
+            district: match filter.district {
+                Some(d) => Some(reference::require_district(conn, d, "district").map(|_| d)?),
+                None => None,
+            },
+            sector: match &filter.sector {
+                Some(code) => Some(
+                    reference::sector_by_code(conn, code, "sector")
+                        .map_err(|_| {
+                            ApiError::bad_request("sector", format!("unknown sector code '{code}'"))
+                        })?
+                        .id,
+                ),
+                None => None,
+            },
+            sectors: match filter.sector_group {
+                Some(g) => Some(reference::sectors_of_group(conn, g)?),
+                None => None,
+            },
+            status: filter.status,
+            registered_from: filter.registered_from,
+            registered_to: filter.registered_to,
+        };
+        let sqlite = conn.backend() == Backend::Sqlite;
+        Ok(Reader {
+            kind,
+            sort,
+            plan: Plan::new(&filters, sort, sqlite),
+            filters,
+            search: text::search(filter.q.as_deref().unwrap_or(""), sqlite),
+            typed: filter.q.as_deref().map(fold).unwrap_or_default(),
+        })
+    }
+
+    /// Up to `n` rows of `seek` in `tier` after `after` and up to `until` (inclusive),
+    /// in the list's order.
+    fn read(
+        &self,
+        conn: &mut Conn,
+        seek: usize,
+        tier: u8,
+        (after, until): (Option<Key>, Option<Key>),
+        n: usize,
+    ) -> Result<Vec<OrganizationRow>, ApiError> {
+        let date = |key: &Option<Key>| match (key, self.sort) {
+            (Some((value, id)), SortKey::RegistrationDate | SortKey::RegistrationDateDesc) => value
+                .parse::<NaiveDate>()
+                .map(|d| Some((d, *id)))
+                .map_err(|_| ApiError::bad_request("cursor", "is not a cursor this API issued")),
+            _ => Ok(None),
+        };
+        let (after_date, until_date) = (date(&after)?, date(&until)?);
+        // SQLite ranges an index on one lower and one upper bound of a column and only
+        // checks the others, so a filter's bound that the position (`after`, `until`)
+        // already narrows is left out: the range is then the position's.
+        fn value(key: &Option<Key>) -> Option<&str> {
+            key.as_ref().map(|(v, _)| v.as_str())
+        }
+        let (low, high) = match self.sort {
+            SortKey::NameDesc | SortKey::RegistrationDateDesc | SortKey::RegistrationNumberDesc => {
+                (value(&until), value(&after))
+            }
+            _ => (value(&after), value(&until)),
+        };
+        let searched = self.sort != SortKey::Relevance || tier > 0;
+        let typed = &self.typed;
+        let (prefix_end, phrase) = (format!("{typed}\u{10FFFF}"), format!("% {}%", text::like_escape(typed)));
+        let limit = i64::try_from(n).unwrap_or(i64::MAX);
+        Ok(on_backend!(conn, c => {
+            let mut query = organization_rows!().into_boxed();
+            for condition in self.plan.conditions(self.kind, &self.filters, self.plan.seeks[seek], (low, high)) {
+                query = query.filter(condition);
+            }
+            // A name that starts with what was typed holds every word of it, so the
+            // first tier needs only the name index.
+            for pattern in self.search.like.iter().filter(|_| searched) {
+                query = query.filter(organizations::search_text.like(pattern.clone()).escape('\\'));
+            }
+            if let Some(terms) = self.search.fts.as_ref().filter(|_| searched) {
+                query = query.filter(
+                    sql::<Bool>("organizations.id IN (SELECT rowid FROM organizations_search WHERE organizations_search MATCH ")
+                        .bind::<Text, _>(terms.clone())
+                        .sql(")"),
+                );
+            }
+            if self.sort == SortKey::Relevance {
+                let name = organizations::name_key;
+                if tier == 0 && low.is_none_or(|low| low < typed.as_str()) {
+                    query = query.filter(name.ge(typed.clone()));
+                }
+                if tier == 0 && high.is_none_or(|high| high >= prefix_end.as_str()) {
+                    query = query.filter(name.lt(prefix_end.clone()));
+                }
+                let not_starts = name.lt(typed.clone()).or(name.ge(prefix_end.clone()));
+                let has_phrase = name.like(phrase.clone()).escape('\\');
+                query = match tier {
+                    0 => query,
+                    1 => query.filter(not_starts).filter(has_phrase),
+                    _ => query.filter(not_starts).filter(diesel::dsl::not(has_phrase)),
+                };
+            }
+            // The upper bound in the list's order; its ties are broken by id as the
+            // cursor's are.
+            macro_rules! until {
+                ($column:expr, $until:expr, asc) => {
+                    if let Some((value, id)) = $until {
+                        query = query.filter($column.le(value.clone()).and($column.lt(value).or(organizations::id.le(id))));
+                    }
+                };
+                ($column:expr, $until:expr, desc) => {
+                    if let Some((value, id)) = $until {
+                        query = query.filter($column.ge(value.clone()).and($column.gt(value).or(organizations::id.ge(id))));
+                    }
+                };
+            }
+            match self.sort {
+                SortKey::Name | SortKey::Relevance => until!(organizations::name_key, until, asc),
+                SortKey::NameDesc => until!(organizations::name_key, until, desc),
+                SortKey::RegistrationNumber => until!(organizations::registration_number, until, asc),
+                SortKey::RegistrationNumberDesc => until!(organizations::registration_number, until, desc),
+                SortKey::RegistrationDate => until!(organizations::registration_date, until_date, asc),
+                SortKey::RegistrationDateDesc => until!(organizations::registration_date, until_date, desc),
+            }
+            let query = match self.sort {
+                SortKey::Name | SortKey::Relevance => keyset!(query, organizations::name_key, organizations::id, after, asc),
+                SortKey::NameDesc => keyset!(query, organizations::name_key, organizations::id, after, desc),
+                SortKey::RegistrationNumber => keyset!(query, organizations::registration_number, organizations::id, after, asc),
+                SortKey::RegistrationNumberDesc => keyset!(query, organizations::registration_number, organizations::id, after, desc),
+                SortKey::RegistrationDate => keyset!(query, organizations::registration_date, organizations::id, after_date, asc),
+                SortKey::RegistrationDateDesc => keyset!(query, organizations::registration_date, organizations::id, after_date, desc),
+            };
+            query.limit(limit).load::<OrganizationRow>(c)?
+        }))
+    }
+
+    /// The list from just after `after` (from its start without one).
+    pub fn merge(self, after: Option<Position>) -> Merge {
+        let tier = after.as_ref().map_or(0, |p| p.tier.min(TIERS - 1));
+        let at = after.map(|p| (p.value, p.id));
+        let streams =
+            (0..self.plan.seeks.len()).map(|_| Stream { after: at.clone(), ..Stream::default() }).collect();
+        Merge { reader: self, tier, streams }
+    }
+}
+
+impl Merge {
+    /// The order of the list.
+    pub fn sort(&self) -> SortKey {
+        self.reader.sort
+    }
+
+    /// The next `n` rows of the list (fewer at its end), each with its tier. A seek
+    /// that runs dry reads `chunk` more rows (at least what the page still needs), and
+    /// only up to the last row the other seeks hold when those fill the page: a seek of
+    /// few matches (a rare status) then stops where the page ends instead of walking on.
+    pub fn next(
+        &mut self,
+        conn: &mut Conn,
+        n: usize,
+        chunk: usize,
+    ) -> Result<Vec<(u8, OrganizationRow)>, ApiError> {
+        let sort = self.reader.sort;
+        let mut out = Vec::with_capacity(n);
+        while out.len() < n {
+            let need = n - out.len();
+            for seek in 0..self.streams.len() {
+                let stream = &self.streams[seek];
+                if !stream.buffer.is_empty() || stream.done {
+                    continue;
+                }
+                let others = self.streams.iter().enumerate().filter(|(i, _)| *i != seek);
+                let held: usize = others.clone().map(|(_, s)| s.buffer.len()).sum();
+                let until = (held >= need)
+                    .then(|| {
+                        others
+                            .filter_map(|(_, s)| s.buffer.back().map(|(k, _)| k))
+                            .reduce(|a, b| if before(sort, a, b) { b } else { a })
+                            .cloned()
+                    })
+                    .flatten();
+                if let (Some(until), Some(after)) = (&until, &stream.after) {
+                    if !before(sort, after, until) {
+                        continue; // read up to the bound already
+                    }
+                }
+                let want = chunk.max(need);
+                let rows =
+                    self.reader.read(conn, seek, self.tier, (stream.after.clone(), until.clone()), want)?;
+                let full = rows.len() == want;
+                let stream = &mut self.streams[seek];
+                stream.buffer.extend(rows.into_iter().map(|row| ((sort_value(&row.0, sort), row.0.id), row)));
+                stream.after = match (&until, full) {
+                    // Every row up to the bound is read.
+                    (Some(until), false) => Some(until.clone()),
+                    _ => stream.buffer.back().map(|(k, _)| k.clone()).or(stream.after.take()),
+                };
+                stream.done = until.is_none() && !full;
+            }
+            // The first head in the list's order: a seek without rows in hand has read
+            // past it (or is done).
+            let best = self
+                .streams
+                .iter()
+                .enumerate()
+                .filter_map(|(i, s)| s.buffer.front().map(|(k, _)| (i, k)))
+                .reduce(|a, b| if before(sort, b.1, a.1) { b } else { a })
+                .map(|(i, _)| i);
+            match best {
+                Some(i) => out.push((self.tier, self.streams[i].buffer.pop_front().expect("head").1)),
+                None if sort == SortKey::Relevance && self.tier + 1 < TIERS => {
+                    self.tier += 1;
+                    self.streams.iter_mut().for_each(|s| *s = Stream::default());
+                }
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,206 @@
+//! Whichever index drives a list (district, province, sector, or kind and status) and
+//! however many seeks it merges (every status, a merged province's predecessors), pages
+//! and exports hold exactly the rows a plain SQL query selects, in its order.
+
+use coop_registry::on_backend;
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+
+use crate::db_test;
+use crate::fixtures::*;
+use crate::harness::TestApp;
+
+#[derive(QueryableByName)]
+struct Id {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// The ids a plain query selects, without the list's plans.
+async fn expected(app: &TestApp, condition: &str, sort: &str) -> Vec<i64> {
+    let (column, direction) = match sort.strip_prefix('-') {
+        Some(field) => (field, "DESC"),
+        None => (sort, "ASC"),
+    };
+    let column = if column == "name" { "name_key" } else { column };
+    let sql = format!(
+        "SELECT id FROM organizations WHERE kind = 'cooperative' {condition} \
+         ORDER BY {column} {direction}, id {direction}"
+    );
+    let db = app.db.clone();
+    let rows = actix_web::web::block(move || {
+        db.read_blocking(|conn| Ok(on_backend!(conn, c => diesel::sql_query(sql).load::<Id>(c))?))
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    rows.into_iter().map(|r| r.id).collect()
+}
+
+/// Every id of the list, page by page.
+async fn paged(app: &TestApp, query: &str, sort: &str) -> Vec<i64> {
+    let mut ids = Vec::new();
+    let query = if query.is_empty() { String::new() } else { format!("{query}&") };
+    let mut url = format!("/api/v1/cooperatives?{query}sort={sort}&limit=173");
+    loop {
+        let res = app.get(&url).await;
+        assert_eq!(res.status, 200, "{url}: {}", String::from_utf8_lossy(&res.body));
+        let page = res.json();
+        ids.extend(page["items"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()));
+        match page["next_cursor"].as_str() {
+            Some(cursor) => {
+                url = format!("/api/v1/cooperatives?{query}sort={sort}&limit=173&cursor={cursor}")
+            }
+            None => return ids,
+        }
+    }
+}
+
+async fn exported(app: &TestApp, query: &str, sort: &str) -> Vec<i64> {
+    let res = app.get(&format!("/api/v1/cooperatives/export?{query}&sort={sort}")).await;
+    assert_eq!(res.status, 200);
+    let mut reader = csv::Reader::from_reader(res.body.as_slice());
+    reader.records().map(|r| r.unwrap()[0].parse().unwrap()).collect()
+}
+
+const SORTS: [&str; 6] = [
+    "name",
+    "-name",
+    "registration_date",
+    "-registration_date",
+    "registration_number",
+    "-registration_number",
+];
+
+/// (list query, the same selection in SQL)
+fn filters() -> Vec<(String, String)> {
+    let sector = |code: &str| format!("(SELECT id FROM sectors WHERE code = '{code}')");
+    let merged =
+        format!("(SELECT id FROM provinces WHERE id = {BAC_NINH_2025} OR successor_id = {BAC_NINH_2025})");
+    vec![
+        ("status=active".into(), "AND status = 'active'".into()),
+        ("status=dissolved".into(), "AND status = 'dissolved'".into()),
+        ("status=suspended".into(), "AND status = 'suspended'".into()),
+        (format!("province={BAC_NINH_2025}"), format!("AND province_id IN {merged}")),
+        (
+            format!("province={BAC_NINH_2025}&sector=crop_farming&status=active"),
+            format!(
+                "AND province_id IN {merged} AND sector_id = {} AND status = 'active'",
+                sector("crop_farming")
+            ),
+        ),
+        (format!("province={THAI_BINH}"), format!("AND province_id = {THAI_BINH}")),
+        (
+            format!("district={VIET_YEN}&status=dissolved"),
+            format!("AND district_id = {VIET_YEN} AND status = 'dissolved'"),
+        ),
+        ("sector=crop_farming".into(), format!("AND sector_id = {}", sector("crop_farming"))),
+        (
+            "sector=trade_services&status=dissolved".into(),
+            format!("AND sector_id = {} AND status = 'dissolved'", sector("trade_services")),
+        ),
+        (
+            "sector_group=non_agriculture&registered_from=2015-01-01&registered_to=2020-12-31".into(),
+            "AND sector_id IN (SELECT id FROM sectors WHERE sector_group = 'non_agriculture') \
+             AND registration_date >= '2015-01-01' AND registration_date <= '2020-12-31'"
+                .into(),
+        ),
+        // Several pages inside a date range: under the date sorts the cursor narrows the
+        // range the filter opened.
+        (
+            "registered_from=2012-01-01&registered_to=2022-12-31".into(),
+            "AND registration_date >= '2012-01-01' AND registration_date <= '2022-12-31'".into(),
+        ),
+        (
+            format!("province={BAC_GIANG}&sector_group=people_credit_fund"),
+            format!(
+                "AND province_id = {BAC_GIANG} AND sector_id IN \
+                 (SELECT id FROM sectors WHERE sector_group = 'people_credit_fund')"
+            ),
+        ),
+    ]
+}
+
+async fn load_demo(app: &TestApp) {
+    let db = app.db.clone();
+    assert!(actix_web::web::block(move || coop_registry::demo::load(&db))
+        .await
+        .unwrap()
+        .expect("demo loads"));
+}
+
+db_test!(pages_of_every_filter_follow_the_plain_query, |app| {
+    load_demo(&app).await;
+    assert!(expected(&app, "", "name").await.len() > 1000, "many pages");
+    assert!(
+        !expected(&app, "AND status = 'dissolved'", "name").await.is_empty(),
+        "the status seeks interleave"
+    );
+    for (query, condition) in filters() {
+        for sort in SORTS {
+            let want = expected(&app, &condition, sort).await;
+            assert_eq!(paged(&app, &query, sort).await, want, "{query} by {sort}");
+        }
+    }
+    // Unfiltered: one seek per status, merged.
+    for sort in SORTS {
+        assert_eq!(paged(&app, "", sort).await, expected(&app, "", sort).await, "all by {sort}");
+    }
+});
+
+db_test!(exports_follow_the_plain_query_across_chunks, |app| {
+    load_demo(&app).await;
+    for sort in SORTS {
+        assert_eq!(
+            exported(&app, "status=active", sort).await,
+            expected(&app, "AND status = 'active'", sort).await
+        );
+        assert_eq!(exported(&app, "", sort).await, expected(&app, "", sort).await, "all by {sort}");
+    }
+    let merged =
+        format!("(SELECT id FROM provinces WHERE id = {BAC_NINH_2025} OR successor_id = {BAC_NINH_2025})");
+    assert_eq!(
+        exported(&app, &format!("province={BAC_NINH_2025}"), "-name").await,
+        expected(&app, &format!("AND province_id IN {merged}"), "-name").await
+    );
+    // A selection with no rows is the header alone.
+    let empty = app.get("/api/v1/cooperatives/export?status=suspended").await;
+    assert_eq!(String::from_utf8_lossy(&empty.body).lines().count(), 1);
+    // A record's fields are those of its view.
+    let csv = app.get("/api/v1/cooperatives/export?status=dissolved&sort=registration_number").await;
+    let mut reader = csv::Reader::from_reader(csv.body.as_slice());
+    let row = reader.records().next().unwrap().unwrap();
+    let view = app.get(&format!("/api/v1/cooperatives/{}", &row[0])).await.json();
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let fields = [
+        text(&view["id"]),
+        text(&view["kind"]),
+        text(&view["registration_number"]),
+        text(&view["name"]),
+        text(&view["name_en"]),
+        text(&view["abbreviation"]),
+        text(&view["sector"]["code"]),
+        text(&view["sector"]["group"]),
+        text(&view["province"]["id"]),
+        text(&view["province"]["name"]),
+        text(&view["district"]["id"]),
+        text(&view["district"]["name"]),
+        text(&view["address"]),
+        text(&view["legal_representative"]),
+        text(&view["phone"]),
+        text(&view["email"]),
+        text(&view["registration_date"]),
+        text(&view["status"]),
+        text(&view["dissolution_date"]),
+        text(&view["charter_capital"]),
+        text(&view["member_count"]),
+        text(&view["alliance_admission_date"]),
+        text(&view["alliance_batch"]),
+    ];
+    assert_eq!(row.iter().collect::<Vec<_>>(), fields.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(&row[17], "dissolved");
+});
