@@ -14,6 +14,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 
 use crate::db::Conn;
+use crate::domain::SectorGroup;
 use crate::error::ApiError;
 use crate::on_backend;
 use crate::schema::{districts, provinces, sectors};
