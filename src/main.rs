@@ -232,7 +232,7 @@ fn import(db: &Db, file: &std::path::Path, check_only: bool) -> Result<(), Strin
     let csv = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
     let started = std::time::Instant::now();
     let actor = Actor::command_line();
-    let run = |c: &mut coop_registry::db::Conn| {
+    let outcome = db.write_blocking(|c| {
         coop_registry::import::import(
             c,
             &actor,
@@ -240,8 +240,7 @@ fn import(db: &Db, file: &std::path::Path, check_only: bool) -> Result<(), Strin
             &csv,
             check_only,
         )
-    };
-    let outcome = db.write_blocking(|c| if check_only { coop_registry::db::dry_run(c, run) } else { run(c) });
+    });
     match outcome {
         Ok(report) => {
             let verb = if check_only { "checked (dry run, nothing written)" } else { "imported" };

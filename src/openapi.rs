@@ -1,8 +1,8 @@
 //! The OpenAPI document, generated from the handlers' annotations.
 
+use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, Required, ResponseBuilder, Type};
 use utoipa::{Modify, OpenApi};
 
@@ -135,7 +135,11 @@ impl Modify for Refusals {
         ];
         let shared = [
             ("429", "TooManyRequests", problem("Too many requests from this token or address", &rate_limit)),
-            ("503", "Unavailable", problem("The database is busy or unreachable; retry later", &[retry_after])),
+            (
+                "503",
+                "Unavailable",
+                problem("The database is busy or unreachable; retry later", &[retry_after]),
+            ),
         ];
         let components = openapi.components.get_or_insert_with(Default::default);
         for (_, name, response) in &shared {
@@ -145,7 +149,8 @@ impl Modify for Refusals {
             if crate::ratelimit::exempt(path) {
                 continue;
             }
-            let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.patch, &mut item.delete];
+            let operations =
+                [&mut item.get, &mut item.put, &mut item.post, &mut item.patch, &mut item.delete];
             for operation in operations.into_iter().flatten() {
                 for (status, name, _) in &shared {
                     let reference = Ref::new(format!("#/components/responses/{name}"));

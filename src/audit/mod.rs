@@ -122,6 +122,51 @@ fn difference(before: Option<Value>, after: Option<Value>) -> (Option<Value>, Op
     }
 }
 
+#[derive(Insertable)]
+#[diesel(table_name = audit_entries)]
+#[diesel(treat_none_as_default_value = false)]
+struct NewEntry<'a> {
+    at: NaiveDateTime,
+    actor_id: Option<i64>,
+    actor_role: &'static str,
+    action: &'a str,
+    object_type: &'static str,
+    object_id: i64,
+    before: Option<String>,
+    after: Option<String>,
+    request_id: Option<&'a str>,
+}
+
+impl<'a> NewEntry<'a> {
+    fn new(
+        actor: &'a Actor,
+        action: &'a str,
+        object: Object,
+        before: Option<Value>,
+        after: Option<Value>,
+    ) -> Self {
+        NewEntry {
+            at: now(),
+            actor_id: actor.token_id,
+            actor_role: actor.role_label(),
+            action,
+            object_type: object.type_name(),
+            object_id: object.id(),
+            before: before.map(|v| v.to_string()),
+            after: after.map(|v| v.to_string()),
+            request_id: actor.request_id.as_deref(),
+        }
+    }
+}
+
+/// Writes entries with multi-row inserts.
+fn write_all(conn: &mut Conn, entries: &[NewEntry]) -> Result<(), ApiError> {
+    for chunk in entries.chunks(crate::stats::rebuild::rows_per_statement(9)) {
+        on_backend!(conn, c => diesel::insert_into(audit_entries::table).values(chunk).execute(c))?;
+    }
+    Ok(())
+}
+
 /// Writes one entry.
 fn write(
     conn: &mut Conn,
@@ -131,19 +176,22 @@ fn write(
     before: Option<Value>,
     after: Option<Value>,
 ) -> Result<(), ApiError> {
-    let row = (
-        audit_entries::at.eq(now()),
-        audit_entries::actor_id.eq(actor.token_id),
-        audit_entries::actor_role.eq(actor.role_label()),
-        audit_entries::action.eq(action),
-        audit_entries::object_type.eq(object.type_name()),
-        audit_entries::object_id.eq(object.id()),
-        audit_entries::before.eq(before.map(|v| v.to_string())),
-        audit_entries::after.eq(after.map(|v| v.to_string())),
-        audit_entries::request_id.eq(actor.request_id.as_deref()),
-    );
-    on_backend!(conn, c => diesel::insert_into(audit_entries::table).values(row).execute(c))?;
-    Ok(())
+    write_all(conn, &[NewEntry::new(actor, action, object, before, after)])
+}
+
+/// Records that each object was just created, shown whole as the caller gives it: the
+/// view of the values it wrote, where [`created`] would read each object back.
+pub fn created_all<T: Serialize>(
+    conn: &mut Conn,
+    actor: &Actor,
+    action: &str,
+    objects: impl IntoIterator<Item = (Object, T)>,
+) -> Result<(), ApiError> {
+    let entries = objects
+        .into_iter()
+        .map(|(object, view)| Ok(NewEntry::new(actor, action, object, None, Some(json(Ok(view))?))))
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    write_all(conn, &entries)
 }
 
 /// Records that `object` was just created (it is shown whole).

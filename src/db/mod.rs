@@ -59,22 +59,3 @@ pub fn dry_run<T>(
     on_backend!(conn, c => c.batch_execute("ROLLBACK TO SAVEPOINT dry_run; RELEASE SAVEPOINT dry_run"))?;
     outcome
 }
-
-/// Runs `f` inside a savepoint: what it wrote stays if it succeeds and is undone if it
-/// fails, and the caller's transaction carries on either way (on PostgreSQL a failed
-/// statement would otherwise abort the whole transaction).
-pub fn savepoint<T>(
-    conn: &mut Conn,
-    f: impl FnOnce(&mut Conn) -> Result<T, crate::error::ApiError>,
-) -> Result<T, crate::error::ApiError> {
-    use diesel::connection::SimpleConnection;
-    on_backend!(conn, c => c.batch_execute("SAVEPOINT row_change"))?;
-    let outcome = f(conn);
-    let end = if outcome.is_ok() {
-        "RELEASE SAVEPOINT row_change"
-    } else {
-        "ROLLBACK TO SAVEPOINT row_change; RELEASE SAVEPOINT row_change"
-    };
-    on_backend!(conn, c => c.batch_execute(end))?;
-    outcome
-}

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::db::Conn;
 use crate::error::ApiError;
-use crate::reference::{self, District, Province, Sector};
+use crate::reference::{self, Catalog};
 use crate::text::fold;
 
 /// A field a column can fill.
@@ -60,20 +60,55 @@ pub struct Column {
     pub header: String,
 }
 
-/// Reference data, read once per import.
+/// Reference data, read once per import, with the names a cell may give folded once.
 pub struct Lookup {
-    provinces: Vec<Province>,
-    districts: Vec<District>,
-    sectors: Vec<Sector>,
+    pub catalog: Catalog,
+    provinces: Vec<Unit>,
+    districts: Vec<Unit>,
+    /// (code, folded Vietnamese name, folded English name) of every sector.
+    sectors: Vec<(String, String, String)>,
+}
+
+/// A province or district as a cell may name it (its name folded).
+struct Unit {
+    id: i64,
+    province_id: i64,
+    code: String,
+    name: String,
+    from: NaiveDate,
+    to: Option<NaiveDate>,
+}
+
+impl Unit {
+    fn valid_on(&self, day: NaiveDate) -> bool {
+        reference::valid_on(self.from, self.to, day)
+    }
 }
 
 impl Lookup {
     pub fn load(conn: &mut Conn) -> Result<Lookup, ApiError> {
-        Ok(Lookup {
-            provinces: reference::all_provinces(conn)?,
-            districts: reference::districts_of(conn, None)?,
-            sectors: reference::all_sectors(conn)?,
-        })
+        let catalog = Catalog::load(conn)?;
+        let unit = |id, province_id, code: &str, name: &str, from, to| Unit {
+            id,
+            province_id,
+            code: code.to_owned(),
+            name: fold(name),
+            from,
+            to,
+        };
+        let mut provinces: Vec<Unit> = catalog
+            .provinces()
+            .map(|p| unit(p.id, p.id, &p.code, &p.name, p.valid_from, p.valid_to))
+            .collect();
+        let mut districts: Vec<Unit> = catalog
+            .districts()
+            .map(|d| unit(d.id, d.province_id, &d.code, &d.name, d.valid_from, d.valid_to))
+            .collect();
+        provinces.sort_by_key(|u| u.id);
+        districts.sort_by_key(|u| u.id);
+        let sectors =
+            catalog.sectors().iter().map(|s| (s.code.clone(), fold(&s.name_vi), fold(&s.name_en))).collect();
+        Ok(Lookup { catalog, provinces, districts, sectors })
     }
 }
 
@@ -105,39 +140,36 @@ impl Field {
                 lookup
                     .sectors
                     .iter()
-                    .find(|s| s.code == cell || fold(&s.name_vi) == wanted || fold(&s.name_en) == wanted)
-                    .map(|s| Value::String(s.code.clone()))
+                    .find(|(code, vi, en)| code == cell || *vi == wanted || *en == wanted)
+                    .map(|(code, ..)| Value::String(code.clone()))
                     .ok_or_else(|| format!("no sector has the code or name '{cell}'"))
             }
             Field::Province => {
                 let candidates = lookup.provinces.iter().filter(|p| day.is_none_or(|d| p.valid_on(d)));
-                let found: Vec<i64> =
-                    candidates.filter(|p| names(cell, p.id, &p.code, &p.name)).map(|p| p.id).collect();
-                one(found, cell, "province")
+                one(named(cell, candidates), cell, "province")
             }
             Field::District => {
                 let province = row.get("province_id").and_then(Value::as_i64);
                 let candidates = lookup.districts.iter().filter(|d| {
                     province.is_none_or(|p| d.province_id == p) && day.is_none_or(|day| d.valid_on(day))
                 });
-                let found: Vec<i64> =
-                    candidates.filter(|d| names(cell, d.id, &d.code, &d.name)).map(|d| d.id).collect();
-                one(found, cell, "district")
+                one(named(cell, candidates), cell, "district")
             }
         }
     }
 }
 
-/// True when a cell names this unit: its id, its code or its name (with or without the
-/// word for its kind).
-fn names(cell: &str, id: i64, code: &str, name: &str) -> bool {
-    if cell.parse::<i64>().is_ok_and(|n| n == id) || cell == code {
-        return true;
-    }
+/// The ids of the units a cell names: by id, code or name (with or without the word
+/// for its kind).
+fn named<'a>(cell: &str, candidates: impl Iterator<Item = &'a Unit>) -> Vec<i64> {
+    let id = cell.parse::<i64>().ok();
     let wanted = fold(cell);
-    let name = fold(name);
     let prefixes = ["tinh ", "thanh pho ", "tp ", "tp. ", "huyen ", "thi xa ", "quan "];
-    wanted == name || prefixes.iter().any(|p| wanted.strip_prefix(p) == Some(name.as_str()))
+    let bare: Vec<&str> = prefixes.iter().filter_map(|p| wanted.strip_prefix(p)).collect();
+    candidates
+        .filter(|u| id == Some(u.id) || cell == u.code || wanted == u.name || bare.contains(&u.name.as_str()))
+        .map(|u| u.id)
+        .collect()
 }
 
 fn one(found: Vec<i64>, cell: &str, what: &str) -> Result<Value, String> {

@@ -5,12 +5,15 @@
 //! (say "STT") are ignored and reported. Provinces, districts and sectors may be given
 //! by id, code or name; dates as 2024-05-02 or 02/05/2024; amounts with thousands
 //! separators. Every row is then read into the very `NewOrganization` of the API and
-//! written through the same store, so it meets the same rules. An import is all or
-//! nothing: one bad row and nothing is written, and the report names every bad row and
-//! column. A dry run checks everything and writes nothing.
+//! checked by the same rules as a registration through the API
+//! ([`create::prepare`]). An import is all or nothing: one bad row and nothing is
+//! written, and the report names every bad row and column. A dry run checks everything
+//! and writes nothing.
 
 pub mod columns;
 pub mod routes;
+
+use std::collections::HashSet;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -18,11 +21,13 @@ use utoipa::ToSchema;
 
 use crate::audit;
 use crate::auth::Actor;
-use crate::db::{savepoint, Conn};
+use crate::db::Conn;
 use crate::domain::OrgKind;
 use crate::error::{ApiError, FieldError};
 use crate::extract::{parse_json, validate};
+use crate::organizations::create;
 use crate::organizations::input::NewOrganization;
+use crate::organizations::model::NewOrganizationRow;
 use crate::organizations::store;
 use crate::stats::ledger;
 use columns::{Column, Lookup};
@@ -53,6 +58,10 @@ fn row_error(line: usize, column: &str, message: impl Into<String>) -> FieldErro
 /// Reads, checks and (unless `dry_run`) writes the rows of `csv`, in the caller's
 /// transaction: on any problem it returns a 422 listing them, and the caller's
 /// transaction must roll back.
+///
+/// Every row is checked before anything is written, against reference data read once;
+/// then the records go in with multi-row statements, their audit entries are made from
+/// the values written, and the statistics take the whole import as one change.
 pub fn import(
     conn: &mut Conn,
     actor: &Actor,
@@ -67,60 +76,78 @@ pub fn import(
         .clone();
     let (columns, ignored_columns) = columns::map_headers(&headers)?;
     let lookup = Lookup::load(conn)?;
+    let at = store::now();
 
-    let mut errors = Vec::new();
-    let mut problems = 0usize;
-    let mut ids = Vec::new();
-    let mut contributions = ledger::Contribution::new();
+    let mut problems: Vec<(usize, FieldError)> = Vec::new();
+    let mut report = |line: usize, errors: Vec<ApiError>| {
+        for e in errors.into_iter().flat_map(field_errors) {
+            let column = columns::header_of(&columns, &e.field);
+            problems.push((line, row_error(line, &column, e.message)));
+        }
+    };
+    let mut checked: Vec<(usize, NewOrganizationRow)> = Vec::new();
     let mut rows = 0;
     for (index, record) in reader.records().enumerate() {
         let line = index + 2;
         rows += 1;
-        let row = match record {
-            Ok(r) => r,
-            Err(e) => {
-                problems += 1;
-                errors.push(row_error(line, "row", format!("cannot be read: {e}")));
-                continue;
-            }
+        let outcome = match record {
+            Ok(row) => read_row(&columns, &lookup, &row)
+                .and_then(|input| create::prepare(&lookup.catalog, kind, input, at).map_err(|e| vec![e])),
+            Err(e) => Err(vec![ApiError::invalid("row", format!("cannot be read: {e}"))]),
         };
-        match read_row(&columns, &lookup, &row)
-            .and_then(|input| write_row(conn, actor, kind, input).map_err(|e| vec![e]))
-        {
-            Ok((id, contribution)) => {
-                ids.push(id);
-                for (key, flows) in contribution {
-                    *contributions.entry(key).or_default() += flows;
-                }
-            }
-            Err(row_errors) => {
-                for e in row_errors.into_iter().flat_map(field_errors) {
-                    problems += 1;
-                    let column = columns::header_of(&columns, &e.field);
-                    errors.push(row_error(line, &column, e.message));
-                }
-            }
-        }
-        if errors.len() > MAX_LISTED {
-            errors.truncate(MAX_LISTED);
+        match outcome {
+            Ok(row) => checked.push((line, row)),
+            Err(errors) => report(line, errors),
         }
     }
     if rows == 0 {
         return Err(ApiError::invalid("body", "the file has a header but no rows"));
     }
-    if problems > 0 {
-        if problems > errors.len() {
+    // A number is free if the register lacks it and no earlier row of the file took it.
+    let taken = create::taken_numbers(conn, checked.iter().map(|(_, r)| r.registration_number.as_str()))?;
+    let mut seen = HashSet::new();
+    for (line, row) in &checked {
+        let number = row.registration_number.as_str();
+        if taken.contains(number) || !seen.insert(number) {
+            report(*line, vec![create::number_taken(number)]);
+        }
+    }
+    if !problems.is_empty() {
+        problems.sort_by_key(|(line, _)| *line);
+        let count = problems.len();
+        let mut errors: Vec<FieldError> = problems.into_iter().take(MAX_LISTED).map(|(_, e)| e).collect();
+        if count > errors.len() {
             errors.push(FieldError::new(
                 "rows",
-                format!("… {} more problems not listed", problems - errors.len()),
+                format!("… {} more problems not listed", count - errors.len()),
             ));
         }
         return Err(ApiError::Validation(errors));
     }
-    // The statistics take the whole import as one change.
+    if dry_run {
+        return Ok(ImportReport { dry_run, rows, imported: 0, ids: vec![], ignored_columns });
+    }
+
+    let records: Vec<NewOrganizationRow> = checked.into_iter().map(|(_, row)| row).collect();
+    let ids = create::write(conn, &records)?;
+    let mut contributions = ledger::Contribution::new();
+    for row in &records {
+        for (key, flows) in create::life(row).contribution() {
+            *contributions.entry(key).or_default() += flows;
+        }
+    }
     ledger::settle(conn, &ledger::Contribution::new(), &contributions)?;
-    let imported = if dry_run { 0 } else { ids.len() };
-    Ok(ImportReport { dry_run, rows, imported, ids: if dry_run { vec![] } else { ids }, ignored_columns })
+    let views = ids
+        .iter()
+        .zip(records)
+        .map(|(id, row)| {
+            let view = create::view(&lookup.catalog, *id, row)
+                .ok_or_else(|| ApiError::Internal(format!("record {id} names a unit not in the catalog")))?;
+            Ok((audit::Object::Organization(kind, *id), view))
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    audit::created_all(conn, actor, &format!("{}.import", kind.as_str()), views)?;
+    Ok(ImportReport { dry_run, rows, imported: ids.len(), ids, ignored_columns })
 }
 
 /// The problems an error names, as field errors.
@@ -167,23 +194,4 @@ fn read_row(
     let input: NewOrganization = parse_json(&body).map_err(|e| vec![e])?;
     validate(&input).map_err(|e| vec![e])?;
     Ok(input)
-}
-
-/// Writes one row; a refused row leaves nothing behind (its savepoint rolls back).
-fn write_row(
-    conn: &mut Conn,
-    actor: &Actor,
-    kind: OrgKind,
-    input: NewOrganization,
-) -> Result<(i64, ledger::Contribution), ApiError> {
-    savepoint(conn, |conn| {
-        let id = store::insert(conn, kind, input)?;
-        audit::created(
-            conn,
-            actor,
-            &format!("{}.import", kind.as_str()),
-            audit::Object::Organization(kind, id),
-        )?;
-        Ok((id, ledger::organization_life(conn, id)?.contribution()))
-    })
 }

@@ -8,7 +8,7 @@ use validator::Validate;
 
 use super::ImportReport;
 use crate::auth::{Authorized, Importers};
-use crate::db::{dry_run, Db};
+use crate::db::Db;
 use crate::domain::OrgKind;
 use crate::error::{ApiError, Problem};
 use crate::extract::{check_declared_length, read_body, Query};
@@ -65,17 +65,9 @@ pub async fn import_cooperatives(
     check_declared_length(&req, IMPORT_LIMIT)?;
     let csv = read_body(payload.into_inner(), IMPORT_LIMIT).await?;
     let check_only = query.0.dry_run.unwrap_or(false);
-    let report = db
-        .write(move |c| {
-            let run =
-                |c: &mut crate::db::Conn| super::import(c, &actor.0, OrgKind::Cooperative, &csv, check_only);
-            if check_only {
-                dry_run(c, run)
-            } else {
-                run(c)
-            }
-        })
-        .await?;
+    // A dry run only reads: the import checks every row before it writes any.
+    let report =
+        db.write(move |c| super::import(c, &actor.0, OrgKind::Cooperative, &csv, check_only)).await?;
     Ok(HttpResponse::Ok().json(report))
 }
 

@@ -3,6 +3,7 @@
 //! `unions` instantiate its routes.
 
 pub mod changes;
+pub mod create;
 pub mod export;
 pub mod input;
 pub mod model;

@@ -36,6 +36,7 @@ pub struct Organization {
 
 #[derive(Insertable, Debug, Clone)]
 #[diesel(table_name = organizations)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewOrganizationRow {
     pub kind: String,
     pub registration_number: String,
@@ -103,6 +104,7 @@ pub struct CapitalEntry {
 
 #[derive(Insertable, Debug, Clone)]
 #[diesel(table_name = capital_entries)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewCapitalEntry {
     pub organization_id: i64,
     pub effective_date: NaiveDate,
@@ -125,6 +127,7 @@ pub struct MemberEntry {
 
 #[derive(Insertable, Debug, Clone)]
 #[diesel(table_name = member_entries)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewMemberEntry {
     pub organization_id: i64,
     pub effective_date: NaiveDate,
@@ -136,6 +139,7 @@ pub struct NewMemberEntry {
 #[derive(Queryable, Selectable, Insertable, Debug, Clone)]
 #[diesel(table_name = location_entries)]
 #[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+#[diesel(treat_none_as_default_value = false)]
 pub struct LocationEntry {
     #[diesel(skip_insertion)]
     pub id: i64,

@@ -4,15 +4,17 @@
 use chrono::{NaiveDate, NaiveDateTime, SubsecRound, Utc};
 use diesel::prelude::*;
 
-use super::input::{self, NewOrganization, OrganizationPatch, StatusChange};
+pub use super::create::create;
+use super::create::{clean_opt, fail_if_any, search_text};
+use super::input::{self, OrganizationPatch, StatusChange};
 use super::model::{
-    CapitalEntry, LocationEntry, MemberEntry, NewCapitalEntry, NewMemberEntry, NewOrganizationRow,
-    Organization, OrganizationChanges,
+    CapitalEntry, LocationEntry, MemberEntry, NewCapitalEntry, NewMemberEntry, Organization,
+    OrganizationChanges,
 };
 use super::queries::find_plain;
 use crate::db::Conn;
 use crate::domain::{self, OrgKind, Status};
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 use crate::http::{etag, Precondition};
 use crate::on_backend;
 use crate::reference;
@@ -23,28 +25,6 @@ use crate::text::{clean, fold};
 /// The time a change is recorded at, at the precision both backends store.
 pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc().trunc_subsecs(6)
-}
-
-fn clean_opt(s: Option<String>) -> Option<String> {
-    s.map(|s| clean(&s)).filter(|s| !s.is_empty())
-}
-
-/// What search looks at: every name of the unit and its registration number.
-fn search_text(name: &str, name_en: Option<&str>, abbreviation: Option<&str>, number: &str) -> String {
-    [Some(name), name_en, abbreviation, Some(number)]
-        .into_iter()
-        .flatten()
-        .map(fold)
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn fail_if_any(errors: Vec<FieldError>) -> Result<(), ApiError> {
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Validation(errors))
-    }
 }
 
 /// Runs a change to unit `id` and records what it does to the statistics, in the same
@@ -80,96 +60,6 @@ fn save(conn: &mut Conn, current: &Organization, mut changes: OrganizationChange
     } else {
         Err(ApiError::PreconditionFailed("the record was changed concurrently; read it again".into()))
     }
-}
-
-/// Registers a unit: the record, its first history entries and its statistics.
-pub fn create(conn: &mut Conn, kind: OrgKind, input: NewOrganization) -> Result<i64, ApiError> {
-    let id = insert(conn, kind, input)?;
-    let life = ledger::organization_life(conn, id)?;
-    ledger::settle(conn, &ledger::Contribution::new(), &life.contribution())?;
-    Ok(id)
-}
-
-/// [`create`] without the statistics, for a bulk load that settles them once for all
-/// its records.
-pub fn insert(conn: &mut Conn, kind: OrgKind, input: NewOrganization) -> Result<i64, ApiError> {
-    fail_if_any(input.cross_field_errors())?;
-    let sector = reference::sector_by_code(conn, &input.sector, "sector")?;
-    reference::check_location(conn, input.province_id, input.district_id, input.registration_date)?;
-    let number = input.registration_number.trim().to_owned();
-    let taken =
-        organizations::table.filter(organizations::registration_number.eq(&number)).select(organizations::id);
-    if on_backend!(conn, c => taken.first::<i64>(c).optional())?.is_some() {
-        return Err(ApiError::conflict(
-            "registration_number",
-            format!("registration number {number} is already in the register"),
-        ));
-    }
-    let at = now();
-    let name = clean(&input.name);
-    let name_en = clean_opt(input.name_en);
-    let abbreviation = clean_opt(input.abbreviation);
-    let address = clean(&input.address);
-    let row = NewOrganizationRow {
-        kind: kind.as_str().into(),
-        name_key: fold(&name),
-        search_text: search_text(&name, name_en.as_deref(), abbreviation.as_deref(), &number),
-        registration_number: number,
-        name,
-        name_en,
-        abbreviation,
-        sector_id: sector.id,
-        province_id: input.province_id,
-        district_id: input.district_id,
-        address: address.clone(),
-        legal_representative: clean(&input.legal_representative),
-        phone: clean_opt(input.phone),
-        email: clean_opt(input.email),
-        registration_date: input.registration_date,
-        status: Status::Active.as_str().into(),
-        dissolution_date: None,
-        charter_capital: input.charter_capital,
-        member_count: input.member_count,
-        alliance_admission_date: input.alliance_admission_date,
-        alliance_batch: clean_opt(input.alliance_batch),
-        created_at: at,
-        updated_at: at,
-        version: 1,
-    };
-    let id: i64 = on_backend!(conn, c => diesel::insert_into(organizations::table)
-        .values(&row)
-        .returning(organizations::id)
-        .get_result(c))?;
-    let day = input.registration_date;
-    let capital = NewCapitalEntry {
-        organization_id: id,
-        effective_date: day,
-        charter_capital: row.charter_capital,
-        note: None,
-        recorded_at: at,
-    };
-    let members = NewMemberEntry {
-        organization_id: id,
-        effective_date: day,
-        member_count: row.member_count,
-        note: None,
-        recorded_at: at,
-    };
-    let location = LocationEntry {
-        id: 0,
-        organization_id: id,
-        effective_date: day,
-        province_id: row.province_id,
-        district_id: row.district_id,
-        address,
-        recorded_at: at,
-    };
-    on_backend!(conn, c => {
-        diesel::insert_into(capital_entries::table).values(&capital).execute(c)?;
-        diesel::insert_into(member_entries::table).values(&members).execute(c)?;
-        diesel::insert_into(location_entries::table).values(&location).execute(c)
-    })?;
-    Ok(id)
 }
 
 fn update_untracked(

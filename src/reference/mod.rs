@@ -4,6 +4,7 @@
 //! statistics of the past refer to every unit that ever existed.
 
 pub mod admin;
+mod catalog;
 mod changes;
 pub mod input;
 mod periods;
@@ -19,6 +20,7 @@ use crate::error::ApiError;
 use crate::on_backend;
 use crate::schema::{districts, provinces, sectors};
 
+pub use catalog::Catalog;
 pub use routes::routes;
 
 // ---- models -------------------------------------------------------------------------
@@ -61,7 +63,8 @@ pub struct Sector {
     pub sector_group: String,
 }
 
-fn valid_on(from: NaiveDate, to: Option<NaiveDate>, day: NaiveDate) -> bool {
+/// True when a unit valid from `from` to `to` (inclusive) existed on `day`.
+pub fn valid_on(from: NaiveDate, to: Option<NaiveDate>, day: NaiveDate) -> bool {
     from <= day && to.is_none_or(|to| day <= to)
 }
 
@@ -173,8 +176,8 @@ pub fn require_district(conn: &mut Conn, id: i64, field: &str) -> Result<(), Api
 /// The sector with this code, or a 422 naming `field`.
 pub fn sector_by_code(conn: &mut Conn, code: &str, field: &str) -> Result<Sector, ApiError> {
     let query = sectors::table.filter(sectors::code.eq(code)).select(sectors::all_columns);
-    on_backend!(conn, c => query.first(c).optional())?
-        .ok_or_else(|| ApiError::invalid(field, format!("unknown sector code '{code}'")))
+    let sectors = on_backend!(conn, c => query.load(c))?;
+    Catalog::new(vec![], vec![], sectors).sector(code, field).cloned()
 }
 
 /// Checks that the province (and district) existed on `day` and belong together; a
@@ -185,47 +188,5 @@ pub fn check_location(
     district_id: Option<i64>,
     day: NaiveDate,
 ) -> Result<(), ApiError> {
-    let province_query = provinces::table.find(province_id).select(provinces::all_columns);
-    let province: Province = on_backend!(conn, c => province_query.first(c).optional())?
-        .ok_or_else(|| ApiError::invalid("province_id", format!("unknown province {province_id}")))?;
-    if !province.valid_on(day) {
-        return Err(ApiError::invalid(
-            "province_id",
-            format!("province {} ({}) did not exist on {day}", province.id, province.name),
-        ));
-    }
-    let mut errors = Vec::new();
-    match district_id {
-        Some(id) => {
-            let query = districts::table.find(id).select(districts::all_columns);
-            match on_backend!(conn, c => query.first::<District>(c).optional())? {
-                None => errors.push(("district_id", format!("unknown district {id}"))),
-                Some(d) if d.province_id != province_id => errors.push((
-                    "district_id",
-                    format!("district {id} ({}) is not in province {province_id}", d.name),
-                )),
-                Some(d) if !d.valid_on(day) => {
-                    errors.push(("district_id", format!("district {id} ({}) did not exist on {day}", d.name)))
-                }
-                Some(_) => {}
-            }
-        }
-        None => {
-            let query = districts::table
-                .filter(districts::province_id.eq(province_id))
-                .select(districts::all_columns);
-            let any_valid =
-                on_backend!(conn, c => query.load::<District>(c))?.iter().any(|d| d.valid_on(day));
-            if any_valid {
-                errors.push((
-                    "district_id",
-                    format!("is required: province {province_id} had districts on {day}"),
-                ));
-            }
-        }
-    }
-    match errors.pop() {
-        Some((field, message)) => Err(ApiError::invalid(field, message)),
-        None => Ok(()),
-    }
+    Catalog::for_location(conn, province_id, district_id)?.check_location(province_id, district_id, day)
 }

@@ -10,6 +10,7 @@ mod demo_figures;
 mod fixtures;
 mod groups;
 mod import;
+mod import_bulk;
 mod input_errors;
 mod list_plans;
 mod lists;

@@ -29,7 +29,9 @@ fn every_operation_documents_its_errors_as_problems() {
             for (status, response) in responses {
                 // A shared answer is written once under components/responses.
                 let response = match response["$ref"].as_str() {
-                    Some(reference) => doc.pointer(reference.trim_start_matches('#')).expect("referred response"),
+                    Some(reference) => {
+                        doc.pointer(reference.trim_start_matches('#')).expect("referred response")
+                    }
                     None => response,
                 };
                 if status.starts_with('4') || status.starts_with('5') {

@@ -1,17 +1,26 @@
 //! Writes flows into `stat_daily` and keeps `stat_monthly` the running totals of them.
 
+use std::collections::BTreeMap;
+
 use chrono::{Datelike, Months, NaiveDate};
 use diesel::prelude::*;
-use diesel::upsert::excluded;
+use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
+use diesel::sql_types::{BigInt, Date};
 
 use super::{with_rollups, Contribution, Flows, StatKey};
-use crate::db::Conn;
+use crate::db::{Backend, Conn};
 use crate::error::ApiError;
 use crate::on_backend;
-use crate::schema::{stat_daily, stat_keys, stat_monthly};
+use crate::schema::{stat_keys, stat_monthly};
+use crate::stats::rebuild::rows_per_statement;
 
-/// Records the change of one unit's contribution from `before` to `after`, in the unit's
-/// keys and in the rollup keys they add up into.
+/// Records the change of contributions from `before` to `after` (of one unit, or of
+/// many summed), in their keys and in the rollup keys they add up into.
+///
+/// Flows are summed per (key, day) for `stat_daily`, written with multi-row upserts, and
+/// per (key, month) for `stat_monthly`: each key's running totals then take one UPDATE
+/// per month it changed in, over the months up to the next, rather than one per flow
+/// over every month up to the horizon.
 pub fn settle(conn: &mut Conn, before: &Contribution, after: &Contribution) -> Result<(), ApiError> {
     let mut delta: Contribution = after.clone();
     for (k, f) in before {
@@ -27,10 +36,197 @@ pub fn settle(conn: &mut Conn, before: &Contribution, after: &Contribution) -> R
     if let Conn::Pg(c) = conn {
         diesel::sql_query("SELECT pg_advisory_xact_lock(7261001)").execute(*c)?;
     }
-    for ((key, day), flows) in delta {
-        add_flows(conn, key, day, flows)?;
+    let mut ids: BTreeMap<StatKey, i64> = BTreeMap::new();
+    for (key, _) in delta.keys() {
+        if !ids.contains_key(key) {
+            ids.insert(*key, key_id(conn, *key)?);
+        }
+    }
+    let daily: Vec<DailyRow> = delta.iter().map(|((key, day), f)| DailyRow::new(ids[key], *day, f)).collect();
+    add_daily(conn, &daily)?;
+
+    let mut by_month: BTreeMap<(i64, NaiveDate), Flows> = BTreeMap::new();
+    for ((key, day), f) in &delta {
+        *by_month.entry((ids[key], month_start(*day))).or_default() += *f;
+    }
+    let latest = by_month.keys().map(|(_, month)| *month).max().expect("not empty");
+    let horizon = match horizon(conn)? {
+        None => latest,
+        Some(h) if h < latest => {
+            extend_horizon(conn, h, latest)?;
+            latest
+        }
+        Some(h) => h,
+    };
+    let key_ids: Vec<i64> = ids.values().copied().collect();
+    let firsts = first_months(conn, &key_ids)?;
+    let mut new_rows = Vec::new();
+    let mut updates = Vec::new();
+    for id in key_ids {
+        let changes = by_month.range((id, NaiveDate::MIN)..=(id, NaiveDate::MAX)).map(|((_, m), f)| (*m, *f));
+        plan_key(id, changes, firsts.get(&id).copied(), horizon, &mut new_rows, &mut updates);
+    }
+    for chunk in new_rows.chunks(rows_per_statement(8)) {
+        on_backend!(conn, c => diesel::insert_into(stat_monthly::table).values(chunk).execute(c))?;
+    }
+    for (id, from, to, f) in updates {
+        let target = stat_monthly::table
+            .filter(stat_monthly::key_id.eq(id))
+            .filter(stat_monthly::month.ge(from))
+            .filter(stat_monthly::month.le(to));
+        on_backend!(conn, c => diesel::update(target)
+            .set((
+                stat_monthly::active.eq(stat_monthly::active + f.active),
+                stat_monthly::capital.eq(stat_monthly::capital + f.capital),
+                stat_monthly::members.eq(stat_monthly::members + f.members),
+                stat_monthly::registered.eq(stat_monthly::registered + f.registered),
+                stat_monthly::dissolved.eq(stat_monthly::dissolved + f.dissolved),
+                stat_monthly::admitted.eq(stat_monthly::admitted + f.admitted),
+            ))
+            .execute(c))?;
     }
     Ok(())
+}
+
+/// A key's monthly running totals take `changes` (per month, in month order): months
+/// before the key's `first` row get new rows holding the changes summed up to them; rows
+/// from `first` to the horizon take, month range by month range, the sum of the changes
+/// up to the range's start (ranges as (key, from, to, flows)).
+fn plan_key(
+    id: i64,
+    changes: impl Iterator<Item = (NaiveDate, Flows)>,
+    first: Option<NaiveDate>,
+    horizon: NaiveDate,
+    new_rows: &mut Vec<MonthlyRow>,
+    updates: &mut Vec<(i64, NaiveDate, NaiveDate, Flows)>,
+) {
+    // Existing rows start at `first`; with none, every month to the horizon is new.
+    let existing = first.unwrap_or(horizon.checked_add_months(Months::new(1)).expect("date in range"));
+    let mut changes = changes.peekable();
+    let mut total = Flows::default();
+    let mut starts: Vec<(NaiveDate, Flows)> = Vec::new();
+    while let Some((month, f)) = changes.next() {
+        total += f;
+        let next = changes.peek().map(|(m, _)| *m);
+        // New rows from this change's month to the next change or the first existing row.
+        let new_until = next.map_or(existing, |n| n.min(existing));
+        new_rows.extend(monthly_rows(id, months(month, prior(new_until)), total));
+        let from = month.max(existing);
+        if from <= horizon && next.is_none_or(|n| n > from) {
+            match starts.last_mut() {
+                Some((start, flows)) if *start == from => *flows = total,
+                _ => starts.push((from, total)),
+            }
+        }
+    }
+    for (i, (from, f)) in starts.iter().enumerate() {
+        let to = starts.get(i + 1).map_or(horizon, |(next, _)| prior(*next));
+        if !f.is_zero() {
+            updates.push((id, *from, to, *f));
+        }
+    }
+}
+
+/// The month before `month`.
+fn prior(month: NaiveDate) -> NaiveDate {
+    month.checked_sub_months(Months::new(1)).expect("date in range")
+}
+
+/// The first month of each key's monthly rows, for the keys that have any.
+fn first_months(conn: &mut Conn, ids: &[i64]) -> Result<BTreeMap<i64, NaiveDate>, ApiError> {
+    let mut out = BTreeMap::new();
+    for chunk in ids.chunks(rows_per_statement(1)) {
+        let query = stat_monthly::table
+            .filter(stat_monthly::key_id.eq_any(chunk))
+            .group_by(stat_monthly::key_id)
+            .select((stat_monthly::key_id, diesel::dsl::min(stat_monthly::month)));
+        let found: Vec<(i64, Option<NaiveDate>)> = on_backend!(conn, c => query.load(c))?;
+        out.extend(found.into_iter().filter_map(|(id, m)| Some((id, m?))));
+    }
+    Ok(out)
+}
+
+struct DailyRow {
+    key_id: i64,
+    day: NaiveDate,
+    active: i64,
+    capital: i64,
+    members: i64,
+    registered: i64,
+    dissolved: i64,
+    admitted: i64,
+}
+
+impl DailyRow {
+    fn new(key_id: i64, day: NaiveDate, f: &Flows) -> DailyRow {
+        DailyRow {
+            key_id,
+            day,
+            active: f.active,
+            capital: f.capital,
+            members: f.members,
+            registered: f.registered,
+            dissolved: f.dissolved,
+            admitted: f.admitted,
+        }
+    }
+}
+
+/// Adds flows to `stat_daily`, a row per (key, day), creating the rows it lacks, with
+/// multi-row upserts (written out: Diesel builds multi-row upserts for PostgreSQL only).
+fn add_daily(conn: &mut Conn, rows: &[DailyRow]) -> Result<(), ApiError> {
+    for chunk in rows.chunks(rows_per_statement(8)) {
+        let sql = daily_upsert(conn.backend(), chunk.len());
+        on_backend!(conn, c => bind_daily(diesel::sql_query(sql).into_boxed(), chunk).execute(c))?;
+    }
+    Ok(())
+}
+
+/// The upsert of `rows` rows into `stat_daily`, with the backend's placeholders.
+fn daily_upsert(backend: Backend, rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO stat_daily (key_id, day, active, capital, members, registered, dissolved, admitted) VALUES ",
+    );
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 0..8 {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            match backend {
+                Backend::Sqlite => sql.push('?'),
+                Backend::Postgres => sql.push_str(&format!("${}", row * 8 + column + 1)),
+            }
+        }
+        sql.push(')');
+    }
+    sql.push_str(" ON CONFLICT (key_id, day) DO UPDATE SET ");
+    let sums: Vec<String> = ["active", "capital", "members", "registered", "dissolved", "admitted"]
+        .iter()
+        .map(|c| format!("{c} = stat_daily.{c} + excluded.{c}"))
+        .collect();
+    sql.push_str(&sums.join(", "));
+    sql
+}
+
+fn bind_daily<'f, DB>(
+    mut query: BoxedSqlQuery<'f, DB, SqlQuery>,
+    rows: &[DailyRow],
+) -> BoxedSqlQuery<'f, DB, SqlQuery>
+where
+    DB: diesel::backend::Backend
+        + diesel::sql_types::HasSqlType<BigInt>
+        + diesel::sql_types::HasSqlType<Date>,
+    i64: diesel::serialize::ToSql<BigInt, DB>,
+    NaiveDate: diesel::serialize::ToSql<Date, DB>,
+{
+    for r in rows {
+        query = query.bind::<BigInt, _>(r.key_id).bind::<Date, _>(r.day);
+        for value in [r.active, r.capital, r.members, r.registered, r.dissolved, r.admitted] {
+            query = query.bind::<BigInt, _>(value);
+        }
+    }
+    query
 }
 
 pub fn month_start(day: NaiveDate) -> NaiveDate {
@@ -93,72 +289,6 @@ struct MonthlyRow {
     registered: i64,
     dissolved: i64,
     admitted: i64,
-}
-
-fn add_flows(conn: &mut Conn, key: StatKey, day: NaiveDate, f: Flows) -> Result<(), ApiError> {
-    let id = key_id(conn, key)?;
-    on_backend!(conn, c => diesel::insert_into(stat_daily::table)
-        .values((
-            stat_daily::key_id.eq(id),
-            stat_daily::day.eq(day),
-            stat_daily::active.eq(f.active),
-            stat_daily::capital.eq(f.capital),
-            stat_daily::members.eq(f.members),
-            stat_daily::registered.eq(f.registered),
-            stat_daily::dissolved.eq(f.dissolved),
-            stat_daily::admitted.eq(f.admitted),
-        ))
-        .on_conflict((stat_daily::key_id, stat_daily::day))
-        .do_update()
-        .set((
-            stat_daily::active.eq(stat_daily::active + excluded(stat_daily::active)),
-            stat_daily::capital.eq(stat_daily::capital + excluded(stat_daily::capital)),
-            stat_daily::members.eq(stat_daily::members + excluded(stat_daily::members)),
-            stat_daily::registered.eq(stat_daily::registered + excluded(stat_daily::registered)),
-            stat_daily::dissolved.eq(stat_daily::dissolved + excluded(stat_daily::dissolved)),
-            stat_daily::admitted.eq(stat_daily::admitted + excluded(stat_daily::admitted)),
-        ))
-        .execute(c))?;
-
-    let month = month_start(day);
-    let horizon = match horizon(conn)? {
-        None => month,
-        Some(h) if h < month => {
-            extend_horizon(conn, h, month)?;
-            month
-        }
-        Some(h) => h,
-    };
-    let first: Option<NaiveDate> = on_backend!(conn, c => stat_monthly::table
-        .filter(stat_monthly::key_id.eq(id))
-        .select(diesel::dsl::min(stat_monthly::month))
-        .first(c))?;
-    // Months before the key's first row get new rows holding just this change; rows from
-    // then on (up to the horizon) take it on top of what they hold.
-    let (new_until, update_from) = match first {
-        None => (Some(horizon), None),
-        Some(first) if month < first => (first.checked_sub_months(Months::new(1)), Some(first)),
-        Some(_) => (None, Some(month)),
-    };
-    if let Some(until) = new_until {
-        let rows = monthly_rows(id, months(month, until), f);
-        on_backend!(conn, c => diesel::insert_into(stat_monthly::table).values(&rows).execute(c))?;
-    }
-    if let Some(from) = update_from {
-        let target =
-            stat_monthly::table.filter(stat_monthly::key_id.eq(id)).filter(stat_monthly::month.ge(from));
-        on_backend!(conn, c => diesel::update(target)
-            .set((
-                stat_monthly::active.eq(stat_monthly::active + f.active),
-                stat_monthly::capital.eq(stat_monthly::capital + f.capital),
-                stat_monthly::members.eq(stat_monthly::members + f.members),
-                stat_monthly::registered.eq(stat_monthly::registered + f.registered),
-                stat_monthly::dissolved.eq(stat_monthly::dissolved + f.dissolved),
-                stat_monthly::admitted.eq(stat_monthly::admitted + f.admitted),
-            ))
-            .execute(c))?;
-    }
-    Ok(())
 }
 
 /// Carries every key's totals forward month by month from `from` to `to`.

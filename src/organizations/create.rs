@@ -1,0 +1,247 @@
+//! Registering cooperatives and unions, one or many at a time. The rules are checked in
+//! memory against reference rows ([`Catalog`]) and the records, their first history
+//! entries and their statistics are written with multi-row statements, so a single
+//! registration and a bulk import take the same path.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::input::NewOrganization;
+use super::model::{LocationEntry, NewCapitalEntry, NewMemberEntry, NewOrganizationRow, Organization};
+use super::views::OrganizationView;
+use crate::db::Conn;
+use crate::domain::{OrgKind, Status};
+use crate::error::{ApiError, FieldError};
+use crate::on_backend;
+use crate::reference::Catalog;
+use crate::schema::{capital_entries, location_entries, member_entries, organizations};
+use crate::stats::ledger::{self, Life};
+use crate::stats::rebuild::rows_per_statement;
+use crate::text::{clean, fold};
+
+use super::store::now;
+
+pub(super) fn clean_opt(s: Option<String>) -> Option<String> {
+    s.map(|s| clean(&s)).filter(|s| !s.is_empty())
+}
+
+/// What search looks at: every name of the unit and its registration number.
+pub(super) fn search_text(
+    name: &str,
+    name_en: Option<&str>,
+    abbreviation: Option<&str>,
+    number: &str,
+) -> String {
+    [Some(name), name_en, abbreviation, Some(number)]
+        .into_iter()
+        .flatten()
+        .map(fold)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub(super) fn fail_if_any(errors: Vec<FieldError>) -> Result<(), ApiError> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+/// Registers a unit: the record, its first history entries and its statistics.
+pub fn create(conn: &mut Conn, kind: OrgKind, input: NewOrganization) -> Result<i64, ApiError> {
+    let catalog = Catalog::for_new_unit(conn, &input.sector, input.province_id, input.district_id)?;
+    let row = prepare(&catalog, kind, input, now())?;
+    if !taken_numbers(conn, [row.registration_number.as_str()])?.is_empty() {
+        return Err(number_taken(&row.registration_number));
+    }
+    let id = write(conn, std::slice::from_ref(&row))?[0];
+    ledger::settle(conn, &ledger::Contribution::new(), &life(&row).contribution())?;
+    Ok(id)
+}
+
+/// The record a new unit becomes, once it meets the rules the register's reference
+/// data sets (and those across fields); its registration number is checked apart, as
+/// that needs the register.
+pub fn prepare(
+    catalog: &Catalog,
+    kind: OrgKind,
+    input: NewOrganization,
+    at: NaiveDateTime,
+) -> Result<NewOrganizationRow, ApiError> {
+    fail_if_any(input.cross_field_errors())?;
+    let sector = catalog.sector(&input.sector, "sector")?;
+    catalog.check_location(input.province_id, input.district_id, input.registration_date)?;
+    let number = input.registration_number.trim().to_owned();
+    let name = clean(&input.name);
+    let name_en = clean_opt(input.name_en);
+    let abbreviation = clean_opt(input.abbreviation);
+    Ok(NewOrganizationRow {
+        kind: kind.as_str().into(),
+        name_key: fold(&name),
+        search_text: search_text(&name, name_en.as_deref(), abbreviation.as_deref(), &number),
+        registration_number: number,
+        name,
+        name_en,
+        abbreviation,
+        sector_id: sector.id,
+        province_id: input.province_id,
+        district_id: input.district_id,
+        address: clean(&input.address),
+        legal_representative: clean(&input.legal_representative),
+        phone: clean_opt(input.phone),
+        email: clean_opt(input.email),
+        registration_date: input.registration_date,
+        status: Status::Active.as_str().into(),
+        dissolution_date: None,
+        charter_capital: input.charter_capital,
+        member_count: input.member_count,
+        alliance_admission_date: input.alliance_admission_date,
+        alliance_batch: clean_opt(input.alliance_batch),
+        created_at: at,
+        updated_at: at,
+        version: 1,
+    })
+}
+
+/// The 409 of a registration number the register holds already.
+pub fn number_taken(number: &str) -> ApiError {
+    ApiError::conflict(
+        "registration_number",
+        format!("registration number {number} is already in the register"),
+    )
+}
+
+/// Those of `numbers` that the register holds already.
+pub fn taken_numbers<'a>(
+    conn: &mut Conn,
+    numbers: impl IntoIterator<Item = &'a str>,
+) -> Result<HashSet<String>, ApiError> {
+    let numbers: Vec<&str> = numbers.into_iter().collect();
+    let mut taken = HashSet::new();
+    for chunk in numbers.chunks(rows_per_statement(1)) {
+        let query = organizations::table
+            .filter(organizations::registration_number.eq_any(chunk))
+            .select(organizations::registration_number);
+        taken.extend(on_backend!(conn, c => query.load::<String>(c))?);
+    }
+    Ok(taken)
+}
+
+/// Writes records that met the rules (their numbers free and distinct) with their first
+/// capital, member and location entries, dated on the registration date; the ids, in
+/// the order of `rows`.
+pub fn write(conn: &mut Conn, rows: &[NewOrganizationRow]) -> Result<Vec<i64>, ApiError> {
+    let mut ids = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(rows_per_statement(24)) {
+        let insert = diesel::insert_into(organizations::table)
+            .values(chunk)
+            .returning((organizations::registration_number, organizations::id));
+        // RETURNING promises no order: the (unique) numbers say which id is whose.
+        let returned: HashMap<String, i64> =
+            on_backend!(conn, c => insert.load::<(String, i64)>(c))?.into_iter().collect();
+        for row in chunk {
+            let id = returned.get(&row.registration_number).copied().ok_or_else(|| {
+                ApiError::Internal(format!("no id returned for {}", row.registration_number))
+            })?;
+            ids.push(id);
+        }
+    }
+    let pairs = || rows.iter().zip(ids.iter().copied());
+    let capital: Vec<NewCapitalEntry> = pairs()
+        .map(|(row, id)| NewCapitalEntry {
+            organization_id: id,
+            effective_date: row.registration_date,
+            charter_capital: row.charter_capital,
+            note: None,
+            recorded_at: row.created_at,
+        })
+        .collect();
+    let members: Vec<NewMemberEntry> = pairs()
+        .map(|(row, id)| NewMemberEntry {
+            organization_id: id,
+            effective_date: row.registration_date,
+            member_count: row.member_count,
+            note: None,
+            recorded_at: row.created_at,
+        })
+        .collect();
+    let locations: Vec<LocationEntry> = pairs()
+        .map(|(row, id)| LocationEntry {
+            id: 0,
+            organization_id: id,
+            effective_date: row.registration_date,
+            province_id: row.province_id,
+            district_id: row.district_id,
+            address: row.address.clone(),
+            recorded_at: row.created_at,
+        })
+        .collect();
+    on_backend!(conn, c => {
+        for chunk in capital.chunks(rows_per_statement(5)) {
+            diesel::insert_into(capital_entries::table).values(chunk).execute(c)?;
+        }
+        for chunk in members.chunks(rows_per_statement(5)) {
+            diesel::insert_into(member_entries::table).values(chunk).execute(c)?;
+        }
+        for chunk in locations.chunks(rows_per_statement(6)) {
+            diesel::insert_into(location_entries::table).values(chunk).execute(c)?;
+        }
+    });
+    Ok(ids)
+}
+
+/// The life the statistics see of a unit just written from `row`.
+pub fn life(row: &NewOrganizationRow) -> Life {
+    let day = row.registration_date;
+    Life {
+        kind: OrgKind::from_db(&row.kind).as_str(),
+        sector_id: row.sector_id,
+        registered: day,
+        dissolved: None,
+        admitted: row.alliance_admission_date,
+        capital: vec![(day, row.charter_capital)],
+        members: vec![(day, i64::from(row.member_count))],
+        locations: vec![(day, row.province_id, row.district_id)],
+    }
+}
+
+/// The record written from `row` as the API shows it (and a created audit entry holds),
+/// from the values in hand; `None` if the catalog lacks a unit it names.
+pub fn view(catalog: &Catalog, id: i64, row: NewOrganizationRow) -> Option<OrganizationView> {
+    let sector = catalog.sectors().iter().find(|s| s.id == row.sector_id)?.clone();
+    let province = catalog.province(row.province_id)?.clone();
+    let district = match row.district_id {
+        Some(d) => Some(catalog.district(d)?.clone()),
+        None => None,
+    };
+    let r = row;
+    let record = Organization {
+        id,
+        kind: r.kind,
+        registration_number: r.registration_number,
+        name: r.name,
+        name_en: r.name_en,
+        abbreviation: r.abbreviation,
+        sector_id: r.sector_id,
+        province_id: r.province_id,
+        district_id: r.district_id,
+        address: r.address,
+        legal_representative: r.legal_representative,
+        phone: r.phone,
+        email: r.email,
+        registration_date: r.registration_date,
+        status: r.status,
+        dissolution_date: r.dissolution_date,
+        charter_capital: r.charter_capital,
+        member_count: r.member_count,
+        alliance_admission_date: r.alliance_admission_date,
+        alliance_batch: r.alliance_batch,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+        version: r.version,
+    };
+    Some(OrganizationView::from((record, sector, province, district)))
+}
