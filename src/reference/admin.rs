@@ -88,9 +88,6 @@ pub async fn change_province(
     body: Json<UnitChange>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, change) = (id.into_inner(), body.0);
-    if let Some(e) = change.date_errors() {
-        return Err(e);
-    }
     let expected = Precondition::from_request(&req)?;
     let view = db
         .write(move |c| {
@@ -163,9 +160,6 @@ pub async fn change_district(
     body: Json<UnitChange>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, change) = (id.into_inner(), body.0);
-    if let Some(e) = change.date_errors() {
-        return Err(e);
-    }
     let expected = Precondition::from_request(&req)?;
     let view = db
         .write(move |c| {

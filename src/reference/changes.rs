@@ -84,13 +84,22 @@ fn code_free(taken: bool, code: &str, valid_from: NaiveDate) -> Result<(), ApiEr
 fn successor_of<T>(
     id: Option<i64>,
     find: impl FnOnce(i64) -> Result<T, ApiError>,
-) -> Result<Option<Option<T>>, ApiError> {
+) -> Result<Option<Option<Unit>>, ApiError>
+where
+    for<'a> Unit: From<&'a T>,
+{
     id.map(|id| match find(id) {
-        Ok(found) => Ok(Some(found)),
+        Ok(found) => Ok(Some(Unit::from(&found))),
         Err(ApiError::NotFound(_)) => Ok(None),
         Err(e) => Err(e),
     })
     .transpose()
+}
+
+/// Whether a change moves the unit's end earlier (or gives an open unit an end), the
+/// only change that can strand records located in it.
+fn ends_earlier(unit: &Unit, was: Option<NaiveDate>) -> bool {
+    unit.valid_to.is_some_and(|end| was.is_none_or(|was| end < was))
 }
 
 /// The unit after a change, and the successor it would name.
@@ -118,7 +127,6 @@ pub fn create_province(conn: &mut Conn, actor: &Actor, input: NewProvince) -> Re
     let unit =
         Unit { id: 0, name: input.name.clone(), valid_from: input.valid_from, valid_to: input.valid_to };
     let successor = successor_of(input.successor_id, |id| find_province(conn, id))?;
-    let successor = successor.as_ref().map(|s| s.as_ref().map(Unit::from));
     obey(&Neighbourhood {
         unit: &unit,
         successor: successor.as_ref().map(Option::as_ref),
@@ -154,12 +162,14 @@ pub fn change_province(
     expected.check(&tag("province", id, &ProvinceView::from(current.clone())))?;
     let (unit, successor_id) = changed(Unit::from(&current), current.successor_id, &change);
     let successor = successor_of(successor_id, |s| find_province(conn, s))?;
-    let successor = successor.as_ref().map(|s| s.as_ref().map(Unit::from));
     let predecessors = provinces::table.filter(provinces::successor_id.eq(id)).select(provinces::all_columns);
     let predecessors: Vec<Province> = on_backend!(conn, c => predecessors.load(c))?;
     let children = super::districts_of(conn, Some(&[id]))?;
-    let ends_earlier = unit.valid_to.is_some_and(|end| current.valid_to.is_none_or(|was| end < was));
-    let last_record_day = if ends_earlier { last_record_day(conn, Place::Province(id))? } else { None };
+    let last_record_day = if ends_earlier(&unit, current.valid_to) {
+        last_record_day(conn, Place::Province(id))?
+    } else {
+        None
+    };
     obey(&Neighbourhood {
         unit: &unit,
         successor: successor.as_ref().map(Option::as_ref),
@@ -200,7 +210,6 @@ pub fn create_district(conn: &mut Conn, actor: &Actor, input: NewDistrict) -> Re
     let unit =
         Unit { id: 0, name: input.name.clone(), valid_from: input.valid_from, valid_to: input.valid_to };
     let successor = successor_of(input.successor_id, |id| find_district(conn, id))?;
-    let successor = successor.as_ref().map(|s| s.as_ref().map(Unit::from));
     obey(&Neighbourhood {
         unit: &unit,
         successor: successor.as_ref().map(Option::as_ref),
@@ -238,11 +247,13 @@ pub fn change_district(
     let province = find_province(conn, current.province_id)?;
     let (unit, successor_id) = changed(Unit::from(&current), current.successor_id, &change);
     let successor = successor_of(successor_id, |s| find_district(conn, s))?;
-    let successor = successor.as_ref().map(|s| s.as_ref().map(Unit::from));
     let predecessors = districts::table.filter(districts::successor_id.eq(id)).select(districts::all_columns);
     let predecessors: Vec<District> = on_backend!(conn, c => predecessors.load(c))?;
-    let ends_earlier = unit.valid_to.is_some_and(|end| current.valid_to.is_none_or(|was| end < was));
-    let last_record_day = if ends_earlier { last_record_day(conn, Place::District(id))? } else { None };
+    let last_record_day = if ends_earlier(&unit, current.valid_to) {
+        last_record_day(conn, Place::District(id))?
+    } else {
+        None
+    };
     obey(&Neighbourhood {
         unit: &unit,
         successor: successor.as_ref().map(Option::as_ref),

@@ -107,22 +107,13 @@ pub struct UnitChange {
     pub name: Option<String>,
     /// Last day of the unit; `null` reopens it (it must then have no successor).
     #[serde(default, deserialize_with = "double_option")]
+    #[validate(custom(function = "reference_date"))]
     #[schema(value_type = Option<NaiveDate>)]
     pub valid_to: Option<Option<NaiveDate>>,
     /// The unit it became part of; `null` clears it.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<i64>)]
     pub successor_id: Option<Option<i64>>,
-}
-
-impl UnitChange {
-    /// Dates inside `Option<Option<_>>` are beyond the validator derive's reach.
-    pub fn date_errors(&self) -> Option<crate::error::ApiError> {
-        let day = self.valid_to.flatten()?;
-        reference_date(&day)
-            .err()
-            .map(|e| crate::error::ApiError::invalid("valid_to", e.message.unwrap_or_default()))
-    }
 }
 
 /// A new sector of activity. Its report group is fixed once recorded: changing it would

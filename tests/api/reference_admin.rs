@@ -150,6 +150,16 @@ db_test!(broken_periods_and_taken_codes_are_refused, |app| {
         .names_field(422, "valid_from");
     post("/api/v1/districts", district(json!({"kind": "commune"}))).await.problem(422);
 
+    let far_end = as_admin(
+        &app,
+        "PATCH",
+        &format!("/api/v1/districts/{VIET_YEN}"),
+        json!({"valid_to": "2200-01-01"}),
+        None,
+    )
+    .await;
+    far_end.names_field(422, "valid_to");
+
     // Reopening Việt Yên after the district level was removed would leave it outside its
     // province; ending it before the cooperatives located there is refused too.
     let reopen =
