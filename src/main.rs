@@ -67,9 +67,15 @@ enum Command {
     /// Fill an empty database with a synthetic national register (60 test provinces,
     /// histories and statistics), for benchmarks.
     Generate {
-        /// Units to generate: about 95% cooperatives, 4% cooperative groups, 1% unions.
+        /// Cooperatives to generate; unions (one for every 95 cooperatives) and
+        /// cooperative groups (four for every 95) come on top of them.
         #[arg(long)]
         cooperatives: usize,
+        /// Capital, member and location history entries of each cooperative and union
+        /// (one location entry, two for those that moved; the rest capital and member).
+        #[arg(long, default_value_t = generate::plan::HISTORY_ENTRIES,
+              value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(3..=100))]
+        history: usize,
         /// Seed of the generator: the same seed gives the same register.
         #[arg(long, default_value_t = 1)]
         seed: u64,
@@ -166,13 +172,14 @@ fn run(cli: Cli) -> Result<(), String> {
             let db = Db::connect(&settings)?;
             seed(&db)
         }
-        Command::Generate { cooperatives, seed } => {
-            let options = generate::Options { units: cooperatives, seed, progress: true };
+        Command::Generate { cooperatives, history, seed } => {
+            let options = generate::Options { cooperatives, history, seed, progress: true };
             let g = generate::run(&settings.url, &options)?;
             eprintln!(
-                "generated {} cooperatives and unions, {} cooperative groups, {} capital, {} member and {} \
+                "generated {} cooperatives, {} unions, {} cooperative groups, {} capital, {} member and {} \
                  location entries; statistics: {} keys, {} daily and {} monthly rows",
-                g.organizations,
+                g.cooperatives,
+                g.organizations - g.cooperatives as i64,
                 g.groups,
                 g.capital_entries,
                 g.member_entries,

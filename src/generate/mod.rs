@@ -1,8 +1,10 @@
 //! `coop-registry generate`: fills an empty database with a synthetic national register
-//! for benchmarks — 60 test provinces of 11 districts each, cooperatives (~95%), unions
-//! (~1%) and cooperative groups (~4%) over every sector, registered 1998–2024, with
-//! capital, member and location histories, dissolutions and alliance admissions, and the
-//! statistics tables the ledger would hold for them.
+//! for benchmarks — 60 test provinces of 11 districts each, the cooperatives asked for
+//! and, drawn among them, unions (one for 95 cooperatives) and cooperative groups (four
+//! for 95) over every sector, registered 1998–2024, with capital, member and location
+//! histories (ten entries per cooperative and union unless asked otherwise),
+//! dissolutions and alliance admissions, and the statistics tables the ledger would hold
+//! for them.
 //!
 //! Everything is written with multi-row INSERTs in transactions of about 50,000 rows;
 //! the statistics are summed in memory from each unit's [`Life`](crate::stats::ledger::Life)
@@ -34,8 +36,10 @@ use plan::{Kind, Planner, Unit};
 /// What to generate.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// Units in all: cooperatives, unions and cooperative groups.
-    pub units: usize,
+    /// Cooperatives (unions and cooperative groups come on top of them).
+    pub cooperatives: usize,
+    /// Capital, member and location entries of each cooperative and union together.
+    pub history: usize,
     pub seed: u64,
     /// Print progress and phase times to stderr.
     pub progress: bool,
@@ -44,6 +48,8 @@ pub struct Options {
 /// What was generated.
 #[derive(Debug, Clone, Default)]
 pub struct Generated {
+    pub cooperatives: usize,
+    /// Cooperatives and unions.
     pub organizations: i64,
     pub groups: i64,
     pub capital_entries: usize,
@@ -138,15 +144,17 @@ pub fn generate(conn: &mut Conn, options: &Options) -> Result<Generated, ApiErro
     ));
 
     let mut out = Generated::default();
-    let mut planner = Planner::new(options.seed);
+    let mut planner = Planner::new(options.seed, options.history);
     let mut flows = FlowMap::new();
     let (mut planning, mut writing, mut summing) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
-    let mut done = 0;
-    let mut next_report = options.units / 10;
-    while done < options.units {
-        let n = UNITS_PER_CHUNK.min(options.units - done);
+    let target = options.cooperatives;
+    let mut next_report = target / 10;
+    while planner.cooperatives() < target {
         let t = Instant::now();
-        let units: Vec<Unit> = (0..n).map(|_| planner.next_unit()).collect();
+        let mut units = Vec::with_capacity(UNITS_PER_CHUNK);
+        while units.len() < UNITS_PER_CHUNK && planner.cooperatives() < target {
+            units.push(planner.next_unit());
+        }
         planning += t.elapsed();
 
         let t = Instant::now();
@@ -164,17 +172,17 @@ pub fn generate(conn: &mut Conn, options: &Options) -> Result<Generated, ApiErro
         }
         summing += t.elapsed();
 
-        done += n;
-        if done >= next_report || done == options.units {
+        let done = planner.cooperatives();
+        if done >= next_report || done == target {
             progress.say(format_args!(
-                "units: {done}/{} ({:.0}%), {:.0} units/s",
-                options.units,
-                100.0 * done as f64 / options.units as f64,
-                done as f64 / started.elapsed().as_secs_f64()
+                "cooperatives: {done}/{target} ({:.0}%), {:.0} units/s",
+                100.0 * done as f64 / target as f64,
+                (planner.organizations() + planner.groups()) as f64 / started.elapsed().as_secs_f64()
             ));
-            next_report += options.units / 10;
+            next_report += target / 10;
         }
     }
+    out.cooperatives = planner.cooperatives();
     out.organizations = planner.organizations();
     out.groups = planner.groups();
     if let Conn::Pg(c) = conn {

@@ -284,21 +284,36 @@ impl Unit {
     }
 }
 
+/// History entries per cooperative or union unless asked otherwise: the national scale
+/// the registry is designed for is a million cooperatives with ten entries each.
+pub const HISTORY_ENTRIES: usize = 10;
+
+/// The fewest history entries a cooperative can have: one capital, one member and one
+/// location entry, all on the registration day.
+pub const MIN_HISTORY_ENTRIES: usize = 3;
+
 /// Plans units one after the other; the same seed gives the same register.
 pub struct Planner {
     rng: Rng,
+    /// Capital, member and location entries of each cooperative and union together.
+    history: usize,
     next_organization: i64,
     next_group: i64,
+    cooperatives: usize,
     year_weights: Vec<u32>,
     sector_weights: Vec<u32>,
 }
 
 impl Planner {
-    pub fn new(seed: u64) -> Planner {
+    /// A planner whose cooperatives and unions have `history` entries each (at least
+    /// [`MIN_HISTORY_ENTRIES`]; fewer when a short life has too few days for them).
+    pub fn new(seed: u64, history: usize) -> Planner {
         Planner {
             rng: Rng::new(seed ^ 0x5EED_C00F_2024_0001),
+            history: history.max(MIN_HISTORY_ENTRIES),
             next_organization: 1,
             next_group: 1,
+            cooperatives: 0,
             // 8 for 1998 up to 34 for 2024: four times as many registrations at the end.
             year_weights: (FIRST_YEAR..=LAST_YEAR).map(|y| (y - 1990) as u32).collect(),
             sector_weights: SECTORS.iter().map(|s| s.1).collect(),
@@ -313,6 +328,11 @@ impl Planner {
     /// Cooperative groups planned so far.
     pub fn groups(&self) -> i64 {
         self.next_group - 1
+    }
+
+    /// Cooperatives (not unions or groups) planned so far.
+    pub fn cooperatives(&self) -> usize {
+        self.cooperatives
     }
 
     fn person(&mut self) -> String {
@@ -332,18 +352,20 @@ impl Planner {
         )
     }
 
-    /// Distinct days in `(after, until]`, sorted; fewer than `n` if the span is short.
+    /// `n` distinct days in `(after, until]`, sorted; every day of the span if it has
+    /// fewer than `n`.
     fn change_days(&mut self, after: NaiveDate, until: NaiveDate, n: usize) -> Vec<NaiveDate> {
-        let span = (until - after).num_days();
+        let span = (until - after).num_days().max(0) as usize;
+        let n = n.min(span);
         let mut days = Vec::with_capacity(n);
-        if span <= 0 {
-            return days;
-        }
-        for _ in 0..n {
-            days.push(after + Days::new(self.rng.range(1, span) as u64));
+        while days.len() < n {
+            // Lives span at least 30 days and histories are short, so draws seldom collide.
+            let day = after + Days::new(self.rng.range(1, span as i64) as u64);
+            if !days.contains(&day) {
+                days.push(day);
+            }
         }
         days.sort();
-        days.dedup();
         days
     }
 
@@ -396,6 +418,7 @@ impl Planner {
 
         let id = self.next_organization;
         self.next_organization += 1;
+        self.cooperatives += usize::from(kind == Kind::Cooperative);
         let number = format!("{}-{:08}", province_code(province_id), id);
         let name = match kind {
             Kind::Union => format!("Liên hiệp HTX {} {place}", sector.2),
@@ -412,23 +435,26 @@ impl Planner {
         };
         capital *= CAPITAL_STEP;
 
+        // One location entry, two for the 15% that move (when the history has room); the
+        // rest of the history is capital entries and member entries, half and half
+        // (capital gets the odd one).
+        let moves = self.rng.percent(15) && self.history > MIN_HISTORY_ENTRIES;
+        let changes = self.history - MIN_HISTORY_ENTRIES - usize::from(moves);
         let mut capital_entries = vec![(registered, capital)];
-        let n = 1 + self.rng.below(5) as usize; // 1..=5 changes: ~4 entries in all
-        for day in self.change_days(registered, life_end, n) {
+        for day in self.change_days(registered, life_end, changes.div_ceil(2)) {
             let change = capital * self.rng.range(-20, 40) / 100;
             capital = ((capital + change) / CAPITAL_STEP).max(1) * CAPITAL_STEP;
             capital_entries.push((day, capital));
         }
         let min_members = if kind == Kind::Union { 2 } else { MIN_MEMBERS };
         let mut member_entries = vec![(registered, members)];
-        let n = 1 + self.rng.below(5) as usize;
-        for day in self.change_days(registered, life_end, n) {
+        for day in self.change_days(registered, life_end, changes / 2) {
             let change = members * self.rng.range(-15, 25) as i32 / 100;
             members = (members + change).max(min_members);
             member_entries.push((day, members));
         }
         let mut locations = vec![Location { from: registered, province_id, district_id, address }];
-        if self.rng.percent(15) {
+        if moves {
             if let Some(day) = self.change_days(registered, life_end, 1).first() {
                 // A move to another district of the province.
                 let other = 1 + (k + self.rng.range(0, DISTRICTS_PER_PROVINCE - 2)) % DISTRICTS_PER_PROVINCE;
@@ -462,10 +488,16 @@ impl Planner {
     }
 }
 
-/// `n` units planned from `seed` (what `generate` writes for the same arguments).
-pub fn plan(n: usize, seed: u64) -> Vec<Unit> {
-    let mut planner = Planner::new(seed);
-    (0..n).map(|_| planner.next_unit()).collect()
+/// The units planned from `seed` up to and including the `cooperatives`-th cooperative,
+/// with the unions and groups drawn among them (what `generate` writes for the same
+/// arguments).
+pub fn plan(cooperatives: usize, seed: u64, history: usize) -> Vec<Unit> {
+    let mut planner = Planner::new(seed, history);
+    let mut units = Vec::new();
+    while planner.cooperatives() < cooperatives {
+        units.push(planner.next_unit());
+    }
+    units
 }
 
 /// The search and sort keys of a name.
@@ -479,8 +511,8 @@ mod tests {
 
     #[test]
     fn plans_are_deterministic_and_consistent() {
-        let a = plan(2000, 7);
-        let b = plan(2000, 7);
+        let a = plan(2000, 7, HISTORY_ENTRIES);
+        let b = plan(2000, 7, HISTORY_ENTRIES);
         assert_eq!(a.len(), b.len());
         for (x, y) in a.iter().zip(&b) {
             assert_eq!(
@@ -505,10 +537,27 @@ mod tests {
             if let Some((day, _)) = &u.admitted {
                 assert!(*day >= u.registered && *day < end);
             }
+            if !u.is_group() {
+                let entries = u.capital.len() + u.members.len() + u.locations.len();
+                assert_eq!(entries, HISTORY_ENTRIES, "history of {}", u.id);
+                assert!(u.capital.len() >= 4 && u.members.len() == 4, "{} capital entries", u.capital.len());
+            }
         }
+        assert_eq!(a.iter().filter(|u| u.kind == Kind::Cooperative).count(), 2000);
+        assert_eq!(a.last().map(|u| u.kind), Some(Kind::Cooperative), "ends with the 2000th cooperative");
         let groups = a.iter().filter(|u| u.is_group()).count();
         let unions = a.iter().filter(|u| u.kind == Kind::Union).count();
         assert!((40..=130).contains(&groups), "{groups} groups");
         assert!((5..=40).contains(&unions), "{unions} unions");
+    }
+
+    #[test]
+    fn history_depth_is_what_was_asked() {
+        for depth in [MIN_HISTORY_ENTRIES, 4, 25] {
+            for u in plan(300, 3, depth).iter().filter(|u| !u.is_group()) {
+                let entries = u.capital.len() + u.members.len() + u.locations.len();
+                assert_eq!(entries, depth, "depth {depth}, unit {}", u.id);
+            }
+        }
     }
 }

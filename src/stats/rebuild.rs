@@ -311,11 +311,11 @@ mod tests {
     use crate::stats::ledger::{settle, Contribution};
     use crate::stats::queries::{totals_as_of, Scope};
 
-    const UNITS: usize = 300;
+    const COOPERATIVES: usize = 300;
     const SEED: u64 = 2024;
 
-    fn options(units: usize) -> Options {
-        Options { units, seed: 1, progress: false }
+    fn options(cooperatives: usize) -> Options {
+        Options { cooperatives, history: plan::HISTORY_ENTRIES, seed: 1, progress: false }
     }
 
     fn d(s: &str) -> NaiveDate {
@@ -461,9 +461,13 @@ mod tests {
     fn generated_statistics_match_a_recount_and_the_incremental_ledger() {
         let dir = tempfile::tempdir().unwrap();
         let (url, mut bulk) = empty_db(&dir, "bulk.db");
-        let generated = generate::run(&url, &Options { units: UNITS, seed: SEED, progress: false }).unwrap();
-        let units = plan::plan(UNITS, SEED);
-        assert_eq!(generated.organizations + generated.groups, UNITS as i64);
+        let options = Options { seed: SEED, ..options(COOPERATIVES) };
+        let generated = generate::run(&url, &options).unwrap();
+        let units = plan::plan(COOPERATIVES, SEED, plan::HISTORY_ENTRIES);
+        assert_eq!(generated.cooperatives, COOPERATIVES);
+        assert_eq!(generated.organizations + generated.groups, units.len() as i64);
+        let history = generated.capital_entries + generated.member_entries + generated.location_entries;
+        assert_eq!(history, plan::HISTORY_ENTRIES * generated.organizations as usize);
         assert!(generated.stat_daily > 1_000 && generated.stat_monthly > generated.stat_daily);
 
         // Totals as of any day, per unit key and in the rollup keys, nationally and for a
