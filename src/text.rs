@@ -3,6 +3,8 @@
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
+use crate::db::sql::Sql;
+
 /// Names are stored in NFC, trimmed, with runs of white space made one space.
 pub fn clean(s: &str) -> String {
     let nfc: String = s.nfc().collect();
@@ -54,6 +56,14 @@ pub struct Search {
     /// An FTS5 `MATCH` expression for the words of three characters or more (SQLite's
     /// trigram index); `None` where no index query is needed.
     pub fts: Option<String>,
+}
+
+/// `{table}.id` among the rows of the table's FTS5 trigram index (`{table}_search`,
+/// SQLite) that match `terms`.
+pub fn fts_match(table: &str, terms: &str) -> Sql {
+    Sql::new(format!("{table}.id IN (SELECT rowid FROM {table}_search WHERE {table}_search MATCH "))
+        .string(terms)
+        .text(")")
 }
 
 /// Splits a query into what the index serves and what `LIKE` checks. PostgreSQL's

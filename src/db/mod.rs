@@ -8,6 +8,7 @@
 //! and search code need.
 
 mod pool;
+pub mod sql;
 
 pub use pool::{Backend, Db, DbSettings};
 

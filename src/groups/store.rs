@@ -1,14 +1,13 @@
 //! Reads and writes of cooperative groups.
 
 use chrono::NaiveDate;
-use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Text};
 use serde::{Deserialize, Serialize};
 
 use super::input::{GroupListQuery, GroupPatch, GroupSort, GroupStatusChange, NewGroup};
 use super::model::{Group, GroupChanges, NewGroupRow};
 use super::views::GroupRow;
+use crate::db::sql::{Bounded, Sql};
 use crate::db::{Backend, Conn};
 use crate::domain::Status;
 use crate::error::ApiError;
@@ -82,7 +81,7 @@ pub fn list(conn: &mut Conn, filter: &GroupListQuery) -> Result<Page<GroupRow>, 
     let mut rows: Vec<GroupRow> = on_backend!(conn, c => {
         let mut query = group_rows!().into_boxed();
         if let Some(ids) = &provinces_in {
-            query = query.filter(cooperative_groups::province_id.eq_any(ids.clone()));
+            query = query.filter(Sql::new("cooperative_groups.province_id IN (").ints(ids).text(")"));
         }
         if let Some(d) = filter.district {
             query = query.filter(cooperative_groups::district_id.eq(d));
@@ -106,11 +105,7 @@ pub fn list(conn: &mut Conn, filter: &GroupListQuery) -> Result<Page<GroupRow>, 
             query = query.filter(cooperative_groups::search_text.like(pattern.clone()).escape('\\'));
         }
         if let Some(terms) = &search.fts {
-            query = query.filter(
-                sql::<Bool>("cooperative_groups.id IN (SELECT rowid FROM cooperative_groups_search WHERE cooperative_groups_search MATCH ")
-                    .bind::<Text, _>(terms.clone())
-                    .sql(")"),
-            );
+            query = query.filter(text::fts_match("cooperative_groups", terms));
         }
         let query = match sort {
             GroupSort::Name => keyset!(query, cooperative_groups::name_key, cooperative_groups::id, after_text.clone(), asc),
@@ -118,7 +113,7 @@ pub fn list(conn: &mut Conn, filter: &GroupListQuery) -> Result<Page<GroupRow>, 
             GroupSort::FoundingDate => keyset!(query, cooperative_groups::founding_date, cooperative_groups::id, after_date, asc),
             GroupSort::FoundingDateDesc => keyset!(query, cooperative_groups::founding_date, cooperative_groups::id, after_date, desc),
         };
-        query.limit(limit + 1).load(c)
+        Bounded::new(query.limit(limit + 1)).load(c)
     })?;
     let next_cursor = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);

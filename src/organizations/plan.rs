@@ -3,11 +3,9 @@
 //! index's equality prefix and merges them; every other filter is only checked.
 
 use chrono::NaiveDate;
-use diesel::dsl::sql;
-use diesel::expression::SqlLiteral;
-use diesel::sql_types::Bool;
 
 use super::input::SortKey;
+use crate::db::sql::Sql;
 use crate::domain::{OrgKind, Status};
 
 /// The filters of a list, resolved to ids.
@@ -55,9 +53,9 @@ pub struct Plan {
     by_date: bool,
 }
 
-/// A condition of the driving plan. Its values are written into the SQL text: they are
-/// ids, dates and enumerated codes the API parsed, never text a client sent.
-pub type Condition = SqlLiteral<Bool>;
+/// A condition of the driving plan: its text depends only on which filters are asked
+/// (the values are bound), so each shape of list is prepared once per connection.
+pub type Condition = Sql;
 
 impl Plan {
     /// The most selective indexed filter drives: a district, then a province, then a
@@ -108,36 +106,37 @@ impl Plan {
         seek: Seek,
         (low, high): (Option<&str>, Option<&str>),
     ) -> Vec<Condition> {
-        let ids = |ids: &[i64]| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
         let kind_column = self.column("kind", self.driver != Driver::District);
-        let mut out = vec![sql(&format!("{kind_column} = '{}'", kind.as_str()))];
+        let mut out = vec![Sql::new(format!("{kind_column} = ")).string(kind.as_str())];
         if let Some(p) = seek.province {
-            out.push(sql(&format!("{} = {p}", self.column("province_id", true))));
+            out.push(Sql::new(format!("{} = ", self.column("province_id", true))).int(p));
         } else if let Some(ps) = &f.provinces {
-            out.push(sql(&format!("{} IN ({})", self.column("province_id", false), ids(ps))));
+            out.push(Sql::new(format!("{} IN (", self.column("province_id", false))).ints(ps).text(")"));
         }
         if let Some(d) = f.district {
-            out.push(sql(&format!("{} = {d}", self.column("district_id", true))));
+            out.push(Sql::new(format!("{} = ", self.column("district_id", true))).int(d));
         }
         if let Some(s) = f.sector {
-            out.push(sql(&format!("{} = {s}", self.column("sector_id", self.driver == Driver::Sector))));
+            out.push(
+                Sql::new(format!("{} = ", self.column("sector_id", self.driver == Driver::Sector))).int(s),
+            );
         }
         if let Some(ss) = &f.sectors {
-            out.push(sql(&format!("{} IN ({})", self.column("sector_id", false), ids(ss))));
+            out.push(Sql::new(format!("{} IN (", self.column("sector_id", false))).ints(ss).text(")"));
         }
         if let Some(s) = seek.status.or(f.status) {
             let seeks = matches!(self.driver, Driver::Sector | Driver::Kind);
-            out.push(sql(&format!("{} = '{}'", self.column("status", seeks), s.as_str())));
+            out.push(Sql::new(format!("{} = ", self.column("status", seeks))).string(s.as_str()));
         }
         let date = self.column("registration_date", self.by_date);
         let narrower = |bound: Option<&str>, keep: fn(&str, &str) -> bool, d: NaiveDate| {
             self.by_date && bound.is_some_and(|b| keep(b, &d.to_string()))
         };
         if let Some(d) = f.registered_from.filter(|&d| !narrower(low, |b, d| b >= d, d)) {
-            out.push(sql(&format!("{date} >= '{d}'")));
+            out.push(Sql::new(format!("{date} >= ")).date(d));
         }
         if let Some(d) = f.registered_to.filter(|&d| !narrower(high, |b, d| b <= d, d)) {
-            out.push(sql(&format!("{date} <= '{d}'")));
+            out.push(Sql::new(format!("{date} <= ")).date(d));
         }
         out
     }

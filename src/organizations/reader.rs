@@ -5,15 +5,14 @@
 use std::collections::VecDeque;
 
 use chrono::NaiveDate;
-use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Text};
 
 use super::input::{ListQuery, SortKey};
 use super::model::Organization;
 use super::plan::{Filters, Plan};
 use super::queries::organization_rows;
 use super::views::OrganizationRow;
+use crate::db::sql::Bounded;
 use crate::db::{Backend, Conn};
 use crate::domain::OrgKind;
 use crate::error::ApiError;
@@ -175,11 +174,7 @@ impl Reader {
                 query = query.filter(organizations::search_text.like(pattern.clone()).escape('\\'));
             }
             if let Some(terms) = self.search.fts.as_ref().filter(|_| searched) {
-                query = query.filter(
-                    sql::<Bool>("organizations.id IN (SELECT rowid FROM organizations_search WHERE organizations_search MATCH ")
-                        .bind::<Text, _>(terms.clone())
-                        .sql(")"),
-                );
+                query = query.filter(text::fts_match("organizations", terms));
             }
             if self.sort == SortKey::Relevance {
                 let name = organizations::name_key;
@@ -227,7 +222,7 @@ impl Reader {
                 SortKey::RegistrationDate => keyset!(query, organizations::registration_date, organizations::id, after_date, asc),
                 SortKey::RegistrationDateDesc => keyset!(query, organizations::registration_date, organizations::id, after_date, desc),
             };
-            query.limit(limit).load::<OrganizationRow>(c)?
+            Bounded::new(query.limit(limit)).load::<OrganizationRow>(c)?
         }))
     }
 

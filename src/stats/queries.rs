@@ -6,6 +6,7 @@ use chrono::{Days, Months, NaiveDate};
 use diesel::prelude::*;
 
 use super::ledger::{horizon, month_start, Flows, StatKey, ALL_DISTRICTS, ALL_SECTORS, NATION};
+use crate::db::sql::AnyOf;
 use crate::db::Conn;
 use crate::error::ApiError;
 use crate::on_backend;
@@ -83,7 +84,7 @@ pub fn totals_at(conn: &mut Conn, days: &[NaiveDate], scope: &Scope) -> Result<V
             .into_boxed();
         if let Some(d) = &scope.districts {
             // The units' keys: a district's figures are still wanted per sector.
-            keys = keys.filter(stat_keys::district_key.eq_any(d)).filter(stat_keys::sector_id.ne(ALL_SECTORS));
+            keys = keys.filter(AnyOf::new("stat_keys.district_key", d)).filter(stat_keys::sector_id.ne(ALL_SECTORS));
         } else if scope.by_district {
             keys = keys.filter(stat_keys::sector_id.eq(ALL_SECTORS));
         } else {
@@ -93,7 +94,7 @@ pub fn totals_at(conn: &mut Conn, days: &[NaiveDate], scope: &Scope) -> Result<V
             }
         }
         if let Some(p) = &scope.provinces {
-            keys = keys.filter(stat_keys::province_id.eq_any(p));
+            keys = keys.filter(AnyOf::new("stat_keys.province_id", p));
         }
         keys.load(c)?
     });
@@ -119,8 +120,8 @@ pub fn totals_at(conn: &mut Conn, days: &[NaiveDate], scope: &Scope) -> Result<V
     ranges.dedup();
 
     let monthly: Vec<FlowRow> = on_backend!(conn, c => stat_monthly::table
-        .filter(stat_monthly::month.eq_any(&months))
-        .filter(stat_monthly::key_id.eq_any(&ids))
+        .filter(AnyOf::new("stat_monthly.month", &months))
+        .filter(AnyOf::new("stat_monthly.key_id", &ids))
         .select((
             stat_monthly::key_id,
             stat_monthly::month,
@@ -136,7 +137,7 @@ pub fn totals_at(conn: &mut Conn, days: &[NaiveDate], scope: &Scope) -> Result<V
     for (from, to) in ranges {
         daily.extend(on_backend!(conn, c => stat_daily::table
             .filter(stat_daily::day.between(from, to))
-            .filter(stat_daily::key_id.eq_any(&ids))
+            .filter(AnyOf::new("stat_daily.key_id", &ids))
             .select((
                 stat_daily::key_id,
                 stat_daily::day,
