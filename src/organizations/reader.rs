@@ -82,7 +82,8 @@ pub trait Listed: Sized {
     /// The row's place in a list of this order.
     fn key(&self, sort: SortKey) -> Key;
 
-    /// See [`Reader::read_rows`].
+    /// Up to `n` rows of `seek` in `tier` after `after` and up to `until` (inclusive),
+    /// in the list's order.
     fn read(
         reader: &Reader,
         conn: &mut Conn,
@@ -91,44 +92,6 @@ pub trait Listed: Sized {
         bounds: Bounds,
         n: usize,
     ) -> Result<Vec<Self>, ApiError>;
-}
-
-impl Listed for OrganizationRow {
-    fn key(&self, sort: SortKey) -> Key {
-        (sort_value(&self.0, sort), self.0.id)
-    }
-
-    fn read(
-        reader: &Reader,
-        conn: &mut Conn,
-        seek: usize,
-        tier: u8,
-        bounds: Bounds,
-        n: usize,
-    ) -> Result<Vec<Self>, ApiError> {
-        reader.read_rows(conn, seek, tier, bounds, n)
-    }
-}
-
-impl Listed for Record {
-    /// The name key as stored, rather than the name folded again.
-    fn key(&self, sort: SortKey) -> Key {
-        match sort {
-            SortKey::Name | SortKey::NameDesc | SortKey::Relevance => (self.1.clone(), self.0.id),
-            _ => (sort_value(&self.0, sort), self.0.id),
-        }
-    }
-
-    fn read(
-        reader: &Reader,
-        conn: &mut Conn,
-        seek: usize,
-        tier: u8,
-        bounds: Bounds,
-        n: usize,
-    ) -> Result<Vec<Self>, ApiError> {
-        reader.read_records(conn, seek, tier, bounds, n)
-    }
 }
 
 /// Where a read starts (after) and ends (up to), when it does.
@@ -177,18 +140,23 @@ macro_rules! until {
 /// naming the source and columns) loaded as `$row`: the same filters, bounds and order
 /// whatever the selection.
 macro_rules! read_seek {
-    ($name:ident, $rows:ident, $row:ty) => {
+    ($row:ty, $rows:ident, $key:expr) => {
+        impl Listed for $row {
+            fn key(&self, sort: SortKey) -> Key {
+                $key(self, sort)
+            }
+
     /// Up to `n` rows of `seek` in `tier` after `after` and up to `until` (inclusive),
     /// in the list's order.
-    fn $name(
-        &self,
+    fn read(
+        reader: &Reader,
         conn: &mut Conn,
         seek: usize,
         tier: u8,
         (after, until): Bounds,
         n: usize,
-    ) -> Result<Vec<$row>, ApiError> {
-        let date = |key: &Option<Key>| match (key, self.sort) {
+    ) -> Result<Vec<Self>, ApiError> {
+        let date = |key: &Option<Key>| match (key, reader.sort) {
             (Some((value, id)), SortKey::RegistrationDate | SortKey::RegistrationDateDesc) => value
                 .parse::<NaiveDate>()
                 .map(|d| Some((d, *id)))
@@ -202,34 +170,34 @@ macro_rules! read_seek {
         fn value(key: &Option<Key>) -> Option<&str> {
             key.as_ref().map(|(v, _)| v.as_str())
         }
-        let (low, high) = match self.sort {
+        let (low, high) = match reader.sort {
             SortKey::NameDesc | SortKey::RegistrationDateDesc | SortKey::RegistrationNumberDesc => {
                 (value(&until), value(&after))
             }
             _ => (value(&after), value(&until)),
         };
-        let searched = self.sort != SortKey::Relevance || tier > 0;
-        let typed = &self.typed;
+        let searched = reader.sort != SortKey::Relevance || tier > 0;
+        let typed = &reader.typed;
         let (prefix_end, phrase) = (format!("{typed}\u{10FFFF}"), format!("% {}%", text::like_escape(typed)));
         let limit = i64::try_from(n).unwrap_or(i64::MAX);
         Ok(on_backend!(conn, c => {
             let mut query = $rows!().into_boxed();
-            for condition in self.plan.conditions(self.kind, &self.filters, self.plan.seeks[seek], (low, high)) {
+            for condition in reader.plan.conditions(reader.kind, &reader.filters, reader.plan.seeks[seek], (low, high)) {
                 query = query.filter(condition);
             }
             // A name that starts with what was typed holds every word of it, so the
             // first tier needs only the name index.
-            for pattern in self.search.like.iter().filter(|_| searched) {
+            for pattern in reader.search.like.iter().filter(|_| searched) {
                 query = query.filter(organizations::search_text.like(pattern.clone()).escape('\\'));
             }
-            if let Some(terms) = self.search.fts.as_ref().filter(|_| searched) {
+            if let Some(terms) = reader.search.fts.as_ref().filter(|_| searched) {
                 query = query.filter(
                     sql::<Bool>("organizations.id IN (SELECT rowid FROM organizations_search WHERE organizations_search MATCH ")
                         .bind::<Text, _>(terms.clone())
                         .sql(")"),
                 );
             }
-            if self.sort == SortKey::Relevance {
+            if reader.sort == SortKey::Relevance {
                 let name = organizations::name_key;
                 if tier == 0 && low.is_none_or(|low| low < typed.as_str()) {
                     query = query.filter(name.ge(typed.clone()));
@@ -247,7 +215,7 @@ macro_rules! read_seek {
             }
             // The upper bound in the list's order; its ties are broken by id as the
             // cursor's are.
-            match self.sort {
+            match reader.sort {
                 SortKey::Name | SortKey::Relevance => until!(query, organizations::name_key, until, asc),
                 SortKey::NameDesc => until!(query, organizations::name_key, until, desc),
                 SortKey::RegistrationNumber => until!(query, organizations::registration_number, until, asc),
@@ -255,7 +223,7 @@ macro_rules! read_seek {
                 SortKey::RegistrationDate => until!(query, organizations::registration_date, until_date, asc),
                 SortKey::RegistrationDateDesc => until!(query, organizations::registration_date, until_date, desc),
             }
-            let query = match self.sort {
+            let query = match reader.sort {
                 SortKey::Name | SortKey::Relevance => keyset!(query, organizations::name_key, organizations::id, after, asc),
                 SortKey::NameDesc => keyset!(query, organizations::name_key, organizations::id, after, desc),
                 SortKey::RegistrationNumber => keyset!(query, organizations::registration_number, organizations::id, after, asc),
@@ -266,13 +234,21 @@ macro_rules! read_seek {
             query.limit(limit).load::<$row>(c)?
         }))
     }
+        }
     };
 }
 
-impl Reader {
-    read_seek!(read_rows, organization_rows, OrganizationRow);
-    read_seek!(read_records, export_records, Record);
+read_seek!(OrganizationRow, organization_rows, |row: &OrganizationRow, sort| (
+    sort_value(&row.0, sort),
+    row.0.id
+));
+// The name key as stored, rather than the name folded again.
+read_seek!(Record, export_records, |(o, name_key): &Record, sort| match sort {
+    SortKey::Name | SortKey::NameDesc | SortKey::Relevance => (name_key.clone(), o.id),
+    _ => (sort_value(o, sort), o.id),
+});
 
+impl Reader {
     /// Resolves the filter's references (a 400 names a bad one); `sort` is the order
     /// the list was asked in, relevance only with a search.
     pub fn new(
