@@ -3,7 +3,8 @@
 //! ```sh
 //! target/release/coop-registry --database-url /tmp/bench.db generate --cooperatives 1000000
 //! cargo bench --bench registry -- --database-url /tmp/bench.db \
-//!     [--import-database-url <empty db>] [--requests 400] [--import-rows 100000] [--seconds 5]
+//!     [--import-database-url <empty db>] [--requests 400] [--import-rows 100000] [--seconds 5] \
+//!     [--only export]
 //! ```
 //!
 //! Serves the database in-process on 127.0.0.1 (two workers) and measures, on the
@@ -13,6 +14,7 @@
 //! fetch by id, with 32 requests in flight; a CSV export of every cooperative (rows per
 //! second, and how far the process's resident memory rose); and an import of generated
 //! rows into an empty database (a fresh SQLite file unless `--import-database-url`).
+//! `--only export` measures the export alone.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -41,12 +43,14 @@ struct Args {
     requests: usize,
     import_rows: usize,
     seconds: u64,
+    /// Only the export.
+    export_only: bool,
 }
 
 fn usage() -> ! {
     eprintln!(
         "usage: cargo bench --bench registry -- --database-url <url> [--import-database-url <url>] \
-         [--requests 400] [--import-rows 100000] [--seconds 5]"
+         [--requests 400] [--import-rows 100000] [--seconds 5] [--only export]"
     );
     std::process::exit(2)
 }
@@ -58,6 +62,7 @@ fn parse_args() -> Args {
         requests: 400,
         import_rows: 100_000,
         seconds: 5,
+        export_only: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -68,6 +73,7 @@ fn parse_args() -> Args {
             "--requests" => args.requests = value().parse().unwrap_or_else(|_| usage()),
             "--import-rows" => args.import_rows = value().parse().unwrap_or_else(|_| usage()),
             "--seconds" => args.seconds = value().parse().unwrap_or_else(|_| usage()),
+            "--only" if value() == "export" => args.export_only = true,
             "--bench" => {}
             _ => usage(),
         }
@@ -219,66 +225,72 @@ async fn run(args: Args) {
         ids.len(),
         args.requests
     );
-    let n = args.requests;
-    let by_id: Vec<String> = (0..n).map(|_| format!("/api/v1/cooperatives/{}", rng.pick(&ids))).collect();
-    let filtered = |rng: &mut Rng| {
-        let province = 1001 + rng.range(0, 59);
-        let sector =
-            *rng.pick(&["crop_farming", "livestock", "general_agriculture", "transport", "trade_services"]);
-        format!("/api/v1/cooperatives?province={province}&sector={sector}&status=active&limit=50")
-    };
-    let page_one: Vec<String> = (0..n).map(|_| filtered(&mut rng)).collect();
-    // Page 10,000 of 50 where the register is that large (most cooperatives are active).
-    let deep_offset = (9_999 * 50).min(ids.len() as i64 * 8 / 10);
-    let deep_page = deep_offset / 50 + 1;
-    let cursors: Vec<String> = {
-        let db = db.clone();
-        let offsets: Vec<i64> = (0..10).map(|i| deep_offset + i * 5).collect();
-        actix_web::web::block(move || offsets.into_iter().map(|o| deep_cursor(&db, o)).collect())
-            .await
-            .unwrap()
-    };
-    let deep: Vec<String> = (0..n)
-        .map(|_| format!("/api/v1/cooperatives?status=active&limit=50&cursor={}", rng.pick(&cursors)))
-        .collect();
-    let typing: Vec<String> = (0..n)
-        .map(|i| {
-            let picked: &String = rng.pick(&names);
-            let name = coop_registry::text::fold(picked);
-            let cut = (3 + i % 12).min(name.len());
-            let typed: String = name.chars().take(cut).collect();
-            format!(
-                "/api/v1/cooperatives?q={}&limit=20",
-                form_urlencoded::byte_serialize(typed.as_bytes()).collect::<String>()
-            )
-        })
-        .collect();
+    if !args.export_only {
+        let n = args.requests;
+        let by_id: Vec<String> = (0..n).map(|_| format!("/api/v1/cooperatives/{}", rng.pick(&ids))).collect();
+        let filtered = |rng: &mut Rng| {
+            let province = 1001 + rng.range(0, 59);
+            let sector = *rng.pick(&[
+                "crop_farming",
+                "livestock",
+                "general_agriculture",
+                "transport",
+                "trade_services",
+            ]);
+            format!("/api/v1/cooperatives?province={province}&sector={sector}&status=active&limit=50")
+        };
+        let page_one: Vec<String> = (0..n).map(|_| filtered(&mut rng)).collect();
+        // Page 10,000 of 50 where the register is that large (most cooperatives are active).
+        let deep_offset = (9_999 * 50).min(ids.len() as i64 * 8 / 10);
+        let deep_page = deep_offset / 50 + 1;
+        let cursors: Vec<String> = {
+            let db = db.clone();
+            let offsets: Vec<i64> = (0..10).map(|i| deep_offset + i * 5).collect();
+            actix_web::web::block(move || offsets.into_iter().map(|o| deep_cursor(&db, o)).collect())
+                .await
+                .unwrap()
+        };
+        let deep: Vec<String> = (0..n)
+            .map(|_| format!("/api/v1/cooperatives?status=active&limit=50&cursor={}", rng.pick(&cursors)))
+            .collect();
+        let typing: Vec<String> = (0..n)
+            .map(|i| {
+                let picked: &String = rng.pick(&names);
+                let name = coop_registry::text::fold(picked);
+                let cut = (3 + i % 12).min(name.len());
+                let typed: String = name.chars().take(cut).collect();
+                format!(
+                    "/api/v1/cooperatives?q={}&limit=20",
+                    form_urlencoded::byte_serialize(typed.as_bytes()).collect::<String>()
+                )
+            })
+            .collect();
 
-    println!("| request | requests | p50 ms | p99 ms | max ms | errors |");
-    println!("| --- | ---: | ---: | ---: | ---: | ---: |");
-    let deep_name = format!("list page {deep_page} (status, by name)");
-    for (name, paths) in [
-        ("fetch by id", &by_id),
-        ("list page 1 (province + sector + status)", &page_one),
-        (deep_name.as_str(), &deep),
-        ("search as you type (3–14 letters)", &typing),
-    ] {
-        let (latencies, errors) = time_paths(&client, paths).await;
-        println!(
-            "| {name} | {} | {} | {} | {} | {errors} |",
-            latencies.len(),
-            ms(percentile(&latencies, 50.0)),
-            ms(percentile(&latencies, 99.0)),
-            ms(*latencies.last().unwrap())
-        );
+        println!("| request | requests | p50 ms | p99 ms | max ms | errors |");
+        println!("| --- | ---: | ---: | ---: | ---: | ---: |");
+        let deep_name = format!("list page {deep_page} (status, by name)");
+        for (name, paths) in [
+            ("fetch by id", &by_id),
+            ("list page 1 (province + sector + status)", &page_one),
+            (deep_name.as_str(), &deep),
+            ("search as you type (3–14 letters)", &typing),
+        ] {
+            let (latencies, errors) = time_paths(&client, paths).await;
+            println!(
+                "| {name} | {} | {} | {} | {} | {errors} |",
+                latencies.len(),
+                ms(percentile(&latencies, 50.0)),
+                ms(percentile(&latencies, 99.0)),
+                ms(*latencies.last().unwrap())
+            );
+        }
+
+        let healthz = throughput(&client, Arc::new(vec!["/healthz".to_owned()]), args.seconds).await;
+        let fetches = throughput(&client, Arc::new(by_id.clone()), args.seconds).await;
+        println!("\n| throughput, 32 in flight | requests/s |\n| --- | ---: |");
+        println!("| /healthz (framework ceiling) | {healthz:.0} |");
+        println!("| fetch by id | {fetches:.0} ({:.0}% of /healthz) |", 100.0 * fetches / healthz);
     }
-
-    let healthz = throughput(&client, Arc::new(vec!["/healthz".to_owned()]), args.seconds).await;
-    let fetches = throughput(&client, Arc::new(by_id.clone()), args.seconds).await;
-    println!("\n| throughput, 32 in flight | requests/s |\n| --- | ---: |");
-    println!("| /healthz (framework ceiling) | {healthz:.0} |");
-    println!("| fetch by id | {fetches:.0} ({:.0}% of /healthz) |", 100.0 * fetches / healthz);
-
     let before = rss_kib();
     let peak = Arc::new(AtomicU64::new(before));
     let sampling = Arc::new(AtomicBool::new(true));
@@ -314,6 +326,9 @@ async fn run(args: Args) {
         (peak.load(Ordering::Relaxed).saturating_sub(before)) as f64 / 1024.0
     );
     stop.stop(true).await;
+    if args.export_only {
+        return;
+    }
 
     let dir = tempfile::tempdir().expect("temp dir");
     let import_url = args

@@ -230,6 +230,31 @@ impl Db {
         }
     }
 
+    /// Runs `f` on one read connection (the replica's, when there is one) inside one
+    /// read-only transaction, synchronously: every read of `f` sees the database as it
+    /// was at its first. SQLite's transaction is deferred and only reads: in WAL mode it
+    /// takes no lock a writer waits for.
+    pub fn snapshot_blocking<T>(
+        &self,
+        f: impl FnOnce(&mut Conn) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        match &self.pools {
+            Pools::Sqlite { read, .. } => {
+                let mut c = read.get()?;
+                c.transaction(|c| f(&mut Conn::Sqlite(c)))
+            }
+            Pools::Pg { pool, replica } => {
+                let mut c = replica.as_ref().unwrap_or(pool).get()?;
+                c.build_transaction().read_only().repeatable_read().run(|c| f(&mut Conn::Pg(c)))
+            }
+        }
+    }
+
+    /// How long a request's database work may take (`None`: no limit).
+    pub fn query_timeout(&self) -> Option<Duration> {
+        self.query_timeout
+    }
+
     /// Runs `f` in a write transaction, synchronously. On SQLite the transaction starts
     /// with `BEGIN IMMEDIATE`, so it waits for the write lock up front instead of failing
     /// when a read transaction upgrades.

@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::input::{ListQuery, SortKey, DEFAULT_LIMIT};
-use super::reader::{sort_value, Merge, Position, Reader};
+use super::reader::{sort_value, Listed, Merge, Position, Reader};
 use super::views::OrganizationRow;
 use crate::db::Conn;
 use crate::domain::OrgKind;
@@ -66,7 +66,7 @@ struct Cursor {
 }
 
 /// The list a filter selects, in its order, from the filter's cursor on.
-pub fn open(conn: &mut Conn, kind: OrgKind, filter: &ListQuery) -> Result<Merge, ApiError> {
+pub fn open<R: Listed>(conn: &mut Conn, kind: OrgKind, filter: &ListQuery) -> Result<Merge<R>, ApiError> {
     // A search ranks its best matches first unless another order is asked for.
     let typed = filter.q.as_deref().map(fold).filter(|q| !q.is_empty());
     let sort = match (filter.sort, &typed) {
@@ -84,7 +84,7 @@ pub fn open(conn: &mut Conn, kind: OrgKind, filter: &ListQuery) -> Result<Merge,
 }
 
 pub fn list(conn: &mut Conn, kind: OrgKind, filter: &ListQuery) -> Result<Page<OrganizationRow>, ApiError> {
-    let mut merge = open(conn, kind, filter)?;
+    let mut merge = open::<OrganizationRow>(conn, kind, filter)?;
     let sort = merge.sort();
     let limit = filter.limit.unwrap_or(DEFAULT_LIMIT);
     let rows = merge.next(conn, usize::try_from(limit).unwrap_or(0) + 1, 0)?;

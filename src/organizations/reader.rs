@@ -66,21 +66,182 @@ pub struct Reader {
     typed: String,
 }
 
+/// An organization as the export writes it, with its name key (its place in name order).
+pub type Record = (Organization, String);
+
+/// The organizations and name keys of the export.
+macro_rules! export_records {
+    () => {
+        organizations::table.select((Organization::as_select(), organizations::name_key))
+    };
+}
+
+/// What a list reads of each row: the page's joined rows, or the export's records.
+pub trait Listed: Sized {
+    /// The row's place in a list of this order.
+    fn key(&self, sort: SortKey) -> Key;
+
+    /// Up to `n` rows of `seek` in `tier` after `after` and up to `until` (inclusive),
+    /// in the list's order.
+    fn read(
+        reader: &Reader,
+        conn: &mut Conn,
+        seek: usize,
+        tier: u8,
+        bounds: Bounds,
+        n: usize,
+    ) -> Result<Vec<Self>, ApiError>;
+}
+
+/// Where a read starts (after) and ends (up to), when it does.
+type Bounds = (Option<Key>, Option<Key>);
+
 /// One seek's rows read ahead (with their keys), and where it continues.
-#[derive(Debug, Default)]
-struct Stream {
-    buffer: VecDeque<(Key, OrganizationRow)>,
+#[derive(Debug)]
+struct Stream<R> {
+    buffer: VecDeque<(Key, R)>,
     after: Option<Key>,
     done: bool,
 }
 
+impl<R> Default for Stream<R> {
+    fn default() -> Self {
+        Stream { buffer: VecDeque::new(), after: None, done: false }
+    }
+}
+
 /// The list in order from a position: every seek of the current tier merged.
 #[derive(Debug)]
-pub struct Merge {
+pub struct Merge<R = OrganizationRow> {
     reader: Reader,
     tier: u8,
-    streams: Vec<Stream>,
+    streams: Vec<Stream<R>>,
 }
+
+/// Narrows `$query` to the rows up to `$until` (inclusive) in the list's order; its ties
+/// are broken by id as the cursor's are.
+macro_rules! until {
+    ($query:ident, $column:expr, $until:expr, asc) => {
+        if let Some((value, id)) = $until {
+            $query =
+                $query.filter($column.le(value.clone()).and($column.lt(value).or(organizations::id.le(id))));
+        }
+    };
+    ($query:ident, $column:expr, $until:expr, desc) => {
+        if let Some((value, id)) = $until {
+            $query =
+                $query.filter($column.ge(value.clone()).and($column.gt(value).or(organizations::id.ge(id))));
+        }
+    };
+}
+
+/// Defines the read of one seek for a selection of the organizations (`$rows`, a macro
+/// naming the source and columns) loaded as `$row`: the same filters, bounds and order
+/// whatever the selection.
+macro_rules! read_seek {
+    ($row:ty, $rows:ident, $key:expr) => {
+        impl Listed for $row {
+            fn key(&self, sort: SortKey) -> Key {
+                $key(self, sort)
+            }
+
+    /// Up to `n` rows of `seek` in `tier` after `after` and up to `until` (inclusive),
+    /// in the list's order.
+    fn read(
+        reader: &Reader,
+        conn: &mut Conn,
+        seek: usize,
+        tier: u8,
+        (after, until): Bounds,
+        n: usize,
+    ) -> Result<Vec<Self>, ApiError> {
+        let date = |key: &Option<Key>| match (key, reader.sort) {
+            (Some((value, id)), SortKey::RegistrationDate | SortKey::RegistrationDateDesc) => value
+                .parse::<NaiveDate>()
+                .map(|d| Some((d, *id)))
+                .map_err(|_| ApiError::bad_request("cursor", "is not a cursor this API issued")),
+            _ => Ok(None),
+        };
+        let (after_date, until_date) = (date(&after)?, date(&until)?);
+        // SQLite ranges an index on one lower and one upper bound of a column and only
+        // checks the others, so a filter's bound that the position (`after`, `until`)
+        // already narrows is left out: the range is then the position's.
+        fn value(key: &Option<Key>) -> Option<&str> {
+            key.as_ref().map(|(v, _)| v.as_str())
+        }
+        let (low, high) = match reader.sort {
+            SortKey::NameDesc | SortKey::RegistrationDateDesc | SortKey::RegistrationNumberDesc => {
+                (value(&until), value(&after))
+            }
+            _ => (value(&after), value(&until)),
+        };
+        let searched = reader.sort != SortKey::Relevance || tier > 0;
+        let typed = &reader.typed;
+        let (prefix_end, phrase) = (format!("{typed}\u{10FFFF}"), format!("% {}%", text::like_escape(typed)));
+        let limit = i64::try_from(n).unwrap_or(i64::MAX);
+        Ok(on_backend!(conn, c => {
+            let mut query = $rows!().into_boxed();
+            for condition in reader.plan.conditions(reader.kind, &reader.filters, reader.plan.seeks[seek], (low, high)) {
+                query = query.filter(condition);
+            }
+            // A name that starts with what was typed holds every word of it, so the
+            // first tier needs only the name index.
+            for pattern in reader.search.like.iter().filter(|_| searched) {
+                query = query.filter(organizations::search_text.like(pattern.clone()).escape('\\'));
+            }
+            if let Some(terms) = reader.search.fts.as_ref().filter(|_| searched) {
+                query = query.filter(text::fts_match("organizations", terms));
+            }
+            if reader.sort == SortKey::Relevance {
+                let name = organizations::name_key;
+                if tier == 0 && low.is_none_or(|low| low < typed.as_str()) {
+                    query = query.filter(name.ge(typed.clone()));
+                }
+                if tier == 0 && high.is_none_or(|high| high >= prefix_end.as_str()) {
+                    query = query.filter(name.lt(prefix_end.clone()));
+                }
+                let not_starts = name.lt(typed.clone()).or(name.ge(prefix_end.clone()));
+                let has_phrase = name.like(phrase.clone()).escape('\\');
+                query = match tier {
+                    0 => query,
+                    1 => query.filter(not_starts).filter(has_phrase),
+                    _ => query.filter(not_starts).filter(diesel::dsl::not(has_phrase)),
+                };
+            }
+            // The upper bound in the list's order; its ties are broken by id as the
+            // cursor's are.
+            match reader.sort {
+                SortKey::Name | SortKey::Relevance => until!(query, organizations::name_key, until, asc),
+                SortKey::NameDesc => until!(query, organizations::name_key, until, desc),
+                SortKey::RegistrationNumber => until!(query, organizations::registration_number, until, asc),
+                SortKey::RegistrationNumberDesc => until!(query, organizations::registration_number, until, desc),
+                SortKey::RegistrationDate => until!(query, organizations::registration_date, until_date, asc),
+                SortKey::RegistrationDateDesc => until!(query, organizations::registration_date, until_date, desc),
+            }
+            let query = match reader.sort {
+                SortKey::Name | SortKey::Relevance => keyset!(query, organizations::name_key, organizations::id, after, asc),
+                SortKey::NameDesc => keyset!(query, organizations::name_key, organizations::id, after, desc),
+                SortKey::RegistrationNumber => keyset!(query, organizations::registration_number, organizations::id, after, asc),
+                SortKey::RegistrationNumberDesc => keyset!(query, organizations::registration_number, organizations::id, after, desc),
+                SortKey::RegistrationDate => keyset!(query, organizations::registration_date, organizations::id, after_date, asc),
+                SortKey::RegistrationDateDesc => keyset!(query, organizations::registration_date, organizations::id, after_date, desc),
+            };
+            Bounded::new(query.limit(limit)).load::<$row>(c)?
+        }))
+    }
+        }
+    };
+}
+
+read_seek!(OrganizationRow, organization_rows, |row: &OrganizationRow, sort| (
+    sort_value(&row.0, sort),
+    row.0.id
+));
+// The name key as stored, rather than the name folded again.
+read_seek!(Record, export_records, |(o, name_key): &Record, sort| match sort {
+    SortKey::Name | SortKey::NameDesc | SortKey::Relevance => (name_key.clone(), o.id),
+    _ => (sort_value(o, sort), o.id),
+});
 
 impl Reader {
     /// Resolves the filter's references (a 400 names a bad one); `sort` is the order
@@ -129,105 +290,8 @@ impl Reader {
         })
     }
 
-    /// Up to `n` rows of `seek` in `tier` after `after` and up to `until` (inclusive),
-    /// in the list's order.
-    fn read(
-        &self,
-        conn: &mut Conn,
-        seek: usize,
-        tier: u8,
-        (after, until): (Option<Key>, Option<Key>),
-        n: usize,
-    ) -> Result<Vec<OrganizationRow>, ApiError> {
-        let date = |key: &Option<Key>| match (key, self.sort) {
-            (Some((value, id)), SortKey::RegistrationDate | SortKey::RegistrationDateDesc) => value
-                .parse::<NaiveDate>()
-                .map(|d| Some((d, *id)))
-                .map_err(|_| ApiError::bad_request("cursor", "is not a cursor this API issued")),
-            _ => Ok(None),
-        };
-        let (after_date, until_date) = (date(&after)?, date(&until)?);
-        // SQLite ranges an index on one lower and one upper bound of a column and only
-        // checks the others, so a filter's bound that the position (`after`, `until`)
-        // already narrows is left out: the range is then the position's.
-        fn value(key: &Option<Key>) -> Option<&str> {
-            key.as_ref().map(|(v, _)| v.as_str())
-        }
-        let (low, high) = match self.sort {
-            SortKey::NameDesc | SortKey::RegistrationDateDesc | SortKey::RegistrationNumberDesc => {
-                (value(&until), value(&after))
-            }
-            _ => (value(&after), value(&until)),
-        };
-        let searched = self.sort != SortKey::Relevance || tier > 0;
-        let typed = &self.typed;
-        let (prefix_end, phrase) = (format!("{typed}\u{10FFFF}"), format!("% {}%", text::like_escape(typed)));
-        let limit = i64::try_from(n).unwrap_or(i64::MAX);
-        Ok(on_backend!(conn, c => {
-            let mut query = organization_rows!().into_boxed();
-            for condition in self.plan.conditions(self.kind, &self.filters, self.plan.seeks[seek], (low, high)) {
-                query = query.filter(condition);
-            }
-            // A name that starts with what was typed holds every word of it, so the
-            // first tier needs only the name index.
-            for pattern in self.search.like.iter().filter(|_| searched) {
-                query = query.filter(organizations::search_text.like(pattern.clone()).escape('\\'));
-            }
-            if let Some(terms) = self.search.fts.as_ref().filter(|_| searched) {
-                query = query.filter(text::fts_match("organizations", terms));
-            }
-            if self.sort == SortKey::Relevance {
-                let name = organizations::name_key;
-                if tier == 0 && low.is_none_or(|low| low < typed.as_str()) {
-                    query = query.filter(name.ge(typed.clone()));
-                }
-                if tier == 0 && high.is_none_or(|high| high >= prefix_end.as_str()) {
-                    query = query.filter(name.lt(prefix_end.clone()));
-                }
-                let not_starts = name.lt(typed.clone()).or(name.ge(prefix_end.clone()));
-                let has_phrase = name.like(phrase.clone()).escape('\\');
-                query = match tier {
-                    0 => query,
-                    1 => query.filter(not_starts).filter(has_phrase),
-                    _ => query.filter(not_starts).filter(diesel::dsl::not(has_phrase)),
-                };
-            }
-            // The upper bound in the list's order; its ties are broken by id as the
-            // cursor's are.
-            macro_rules! until {
-                ($column:expr, $until:expr, asc) => {
-                    if let Some((value, id)) = $until {
-                        query = query.filter($column.le(value.clone()).and($column.lt(value).or(organizations::id.le(id))));
-                    }
-                };
-                ($column:expr, $until:expr, desc) => {
-                    if let Some((value, id)) = $until {
-                        query = query.filter($column.ge(value.clone()).and($column.gt(value).or(organizations::id.ge(id))));
-                    }
-                };
-            }
-            match self.sort {
-                SortKey::Name | SortKey::Relevance => until!(organizations::name_key, until, asc),
-                SortKey::NameDesc => until!(organizations::name_key, until, desc),
-                SortKey::RegistrationNumber => until!(organizations::registration_number, until, asc),
-                SortKey::RegistrationNumberDesc => until!(organizations::registration_number, until, desc),
-                SortKey::RegistrationDate => until!(organizations::registration_date, until_date, asc),
-                SortKey::RegistrationDateDesc => until!(organizations::registration_date, until_date, desc),
-            }
-            let query = match self.sort {
-                SortKey::Name | SortKey::Relevance => keyset!(query, organizations::name_key, organizations::id, after, asc),
-                SortKey::NameDesc => keyset!(query, organizations::name_key, organizations::id, after, desc),
-                SortKey::RegistrationNumber => keyset!(query, organizations::registration_number, organizations::id, after, asc),
-                SortKey::RegistrationNumberDesc => keyset!(query, organizations::registration_number, organizations::id, after, desc),
-                SortKey::RegistrationDate => keyset!(query, organizations::registration_date, organizations::id, after_date, asc),
-                SortKey::RegistrationDateDesc => keyset!(query, organizations::registration_date, organizations::id, after_date, desc),
-            };
-            Bounded::new(query.limit(limit)).load::<OrganizationRow>(c)?
-        }))
-    }
-
     /// The list from just after `after` (from its start without one).
-    pub fn merge(self, after: Option<Position>) -> Merge {
+    pub fn merge<R>(self, after: Option<Position>) -> Merge<R> {
         let tier = after.as_ref().map_or(0, |p| p.tier.min(TIERS - 1));
         let at = after.map(|p| (p.value, p.id));
         let streams =
@@ -236,7 +300,7 @@ impl Reader {
     }
 }
 
-impl Merge {
+impl<R: Listed> Merge<R> {
     /// The order of the list.
     pub fn sort(&self) -> SortKey {
         self.reader.sort
@@ -246,12 +310,7 @@ impl Merge {
     /// that runs dry reads `chunk` more rows (at least what the page still needs), and
     /// only up to the last row the other seeks hold when those fill the page: a seek of
     /// few matches (a rare status) then stops where the page ends instead of walking on.
-    pub fn next(
-        &mut self,
-        conn: &mut Conn,
-        n: usize,
-        chunk: usize,
-    ) -> Result<Vec<(u8, OrganizationRow)>, ApiError> {
+    pub fn next(&mut self, conn: &mut Conn, n: usize, chunk: usize) -> Result<Vec<(u8, R)>, ApiError> {
         let sort = self.reader.sort;
         let mut out = Vec::with_capacity(n);
         while out.len() < n {
@@ -277,11 +336,17 @@ impl Merge {
                     }
                 }
                 let want = chunk.max(need);
-                let rows =
-                    self.reader.read(conn, seek, self.tier, (stream.after.clone(), until.clone()), want)?;
+                let rows = R::read(
+                    &self.reader,
+                    conn,
+                    seek,
+                    self.tier,
+                    (stream.after.clone(), until.clone()),
+                    want,
+                )?;
                 let full = rows.len() == want;
                 let stream = &mut self.streams[seek];
-                stream.buffer.extend(rows.into_iter().map(|row| ((sort_value(&row.0, sort), row.0.id), row)));
+                stream.buffer.extend(rows.into_iter().map(|row| (row.key(sort), row)));
                 stream.after = match (&until, full) {
                     // Every row up to the bound is read.
                     (Some(until), false) => Some(until.clone()),

@@ -91,6 +91,13 @@ pub struct OrganizationView {
 
 impl From<OrganizationRow> for OrganizationView {
     fn from((o, sector, province, district): OrganizationRow) -> Self {
+        OrganizationView::new(o, &sector, &province, district.as_ref())
+    }
+}
+
+impl OrganizationView {
+    /// The view of `o`, with the reference rows it names.
+    pub fn new(o: Organization, sector: &Sector, province: &Province, district: Option<&District>) -> Self {
         OrganizationView {
             id: o.id,
             kind: OrgKind::from_db(&o.kind),
@@ -98,9 +105,9 @@ impl From<OrganizationRow> for OrganizationView {
             name: o.name,
             name_en: o.name_en,
             abbreviation: o.abbreviation,
-            sector: (&sector).into(),
-            province: (&province).into(),
-            district: district.as_ref().map(Into::into),
+            sector: sector.into(),
+            province: province.into(),
+            district: district.map(Into::into),
             address: o.address,
             legal_representative: o.legal_representative,
             phone: o.phone,

@@ -204,3 +204,18 @@ db_test!(exports_follow_the_plain_query_across_chunks, |app| {
     assert_eq!(row.iter().collect::<Vec<_>>(), fields.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(&row[17], "dissolved");
 });
+
+db_test!(ndjson_export_lines_are_the_record_views, |app| {
+    load_demo(&app).await;
+    // A merged province: its records name provinces and districts of several dates.
+    let res = app.get(&format!("/api/v1/cooperatives/export?province={BAC_NINH_2025}&format=ndjson")).await;
+    assert_eq!(res.status, 200);
+    let lines: Vec<&[u8]> = res.body.split(|b| *b == b'\n').filter(|l| !l.is_empty()).collect();
+    assert!(!lines.is_empty());
+    for line in lines.iter().step_by(lines.len() / 20 + 1) {
+        let record: serde_json::Value = serde_json::from_slice(line).unwrap();
+        let view = app.get(&format!("/api/v1/cooperatives/{}", record["id"])).await;
+        assert_eq!(record, view.json(), "the export's line is the record's view");
+        assert_eq!(*line, view.body.as_slice(), "byte for byte");
+    }
+});
