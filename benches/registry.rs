@@ -41,12 +41,16 @@ struct Args {
     requests: usize,
     import_rows: usize,
     seconds: u64,
+    /// Measure the import alone (no register to read is needed).
+    import_only: bool,
+    /// Write the generated spreadsheet there too (for the command line's `import`).
+    csv_out: Option<String>,
 }
 
 fn usage() -> ! {
     eprintln!(
         "usage: cargo bench --bench registry -- --database-url <url> [--import-database-url <url>] \
-         [--requests 400] [--import-rows 100000] [--seconds 5]"
+         [--requests 400] [--import-rows 100000] [--seconds 5] [--import-only] [--csv-out <file>]"
     );
     std::process::exit(2)
 }
@@ -58,6 +62,8 @@ fn parse_args() -> Args {
         requests: 400,
         import_rows: 100_000,
         seconds: 5,
+        import_only: false,
+        csv_out: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -68,11 +74,13 @@ fn parse_args() -> Args {
             "--requests" => args.requests = value().parse().unwrap_or_else(|_| usage()),
             "--import-rows" => args.import_rows = value().parse().unwrap_or_else(|_| usage()),
             "--seconds" => args.seconds = value().parse().unwrap_or_else(|_| usage()),
+            "--import-only" => args.import_only = true,
+            "--csv-out" => args.csv_out = Some(value()),
             "--bench" => {}
             _ => usage(),
         }
     }
-    if args.database_url.is_empty() || args.requests == 0 {
+    if (args.database_url.is_empty() && !args.import_only) || args.requests == 0 {
         usage()
     }
     args
@@ -175,13 +183,25 @@ fn spreadsheet(rows: usize, rng: &mut Rng) -> Vec<u8> {
     csv.into_bytes()
 }
 
-async fn run(args: Args) {
-    let settings = |url: &str| DbSettings {
+fn settings(url: &str) -> DbSettings {
+    DbSettings {
         url: url.to_owned(),
         pool_size: 8,
         acquire_timeout: Duration::from_secs(30),
         query_timeout: None,
-    };
+    }
+}
+
+async fn run(args: Args) {
+    let mut rng = Rng::new(1);
+    if !args.import_only {
+        reads(&args, &mut rng).await;
+    }
+    import(&args, &mut rng).await;
+}
+
+/// Fetch, list, search and export on the register at `--database-url`.
+async fn reads(args: &Args, rng: &mut Rng) {
     let main_settings = settings(&args.database_url);
     let db =
         actix_web::web::block(move || Db::connect(&main_settings)).await.unwrap().expect("database opens");
@@ -196,7 +216,6 @@ async fn run(args: Args) {
     let stop = handle.handle();
     actix_rt::spawn(handle);
 
-    let mut rng = Rng::new(1);
     let (ids, names): (Vec<i64>, Vec<String>) = {
         let db = db.clone();
         actix_web::web::block(move || {
@@ -227,7 +246,7 @@ async fn run(args: Args) {
             *rng.pick(&["crop_farming", "livestock", "general_agriculture", "transport", "trade_services"]);
         format!("/api/v1/cooperatives?province={province}&sector={sector}&status=active&limit=50")
     };
-    let page_one: Vec<String> = (0..n).map(|_| filtered(&mut rng)).collect();
+    let page_one: Vec<String> = (0..n).map(|_| filtered(rng)).collect();
     // Page 10,000 of 50 where the register is that large (most cooperatives are active).
     let deep_offset = (9_999 * 50).min(ids.len() as i64 * 8 / 10);
     let deep_page = deep_offset / 50 + 1;
@@ -314,7 +333,10 @@ async fn run(args: Args) {
         (peak.load(Ordering::Relaxed).saturating_sub(before)) as f64 / 1024.0
     );
     stop.stop(true).await;
+}
 
+/// An import of `--import-rows` generated rows into an empty register.
+async fn import(args: &Args, rng: &mut Rng) {
     let dir = tempfile::tempdir().expect("temp dir");
     let import_url = args
         .import_url
@@ -323,7 +345,10 @@ async fn run(args: Args) {
     let import_settings = settings(&import_url);
     let target =
         actix_web::web::block(move || Db::connect(&import_settings)).await.unwrap().expect("import database");
-    let csv = spreadsheet(args.import_rows, &mut rng);
+    let csv = spreadsheet(args.import_rows, rng);
+    if let Some(path) = &args.csv_out {
+        std::fs::write(path, &csv).expect("CSV written");
+    }
     let rows = args.import_rows;
     let took = actix_web::web::block(move || {
         let started = Instant::now();
