@@ -15,7 +15,6 @@ use crate::auth::Actor;
 use crate::db::Conn;
 use crate::domain::OrgKind;
 use crate::error::ApiError;
-use crate::on_backend;
 use crate::organizations::store::now;
 use crate::reference::views::{DistrictView, ProvinceView, SectorView};
 use crate::schema::audit_entries;
@@ -161,10 +160,7 @@ impl<'a> NewEntry<'a> {
 
 /// Writes entries with multi-row inserts.
 fn write_all(conn: &mut Conn, entries: &[NewEntry]) -> Result<(), ApiError> {
-    for chunk in entries.chunks(crate::stats::rebuild::rows_per_statement(9)) {
-        on_backend!(conn, c => diesel::insert_into(audit_entries::table).values(chunk).execute(c))?;
-    }
-    Ok(())
+    Ok(crate::insert_all!(conn, audit_entries::table, entries, 9)?)
 }
 
 /// Writes one entry.
