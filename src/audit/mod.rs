@@ -15,6 +15,7 @@ use crate::auth::Actor;
 use crate::db::Conn;
 use crate::domain::OrgKind;
 use crate::error::ApiError;
+use crate::on_backend;
 use crate::organizations::store::now;
 use crate::reference::views::{DistrictView, ProvinceView, SectorView};
 use crate::schema::audit_entries;
@@ -160,7 +161,10 @@ impl<'a> NewEntry<'a> {
 
 /// Writes entries with multi-row inserts.
 fn write_all(conn: &mut Conn, entries: &[NewEntry]) -> Result<(), ApiError> {
-    Ok(crate::insert_all!(conn, audit_entries::table, entries, 9)?)
+    for chunk in entries.chunks(crate::stats::rebuild::rows_per_statement(9)) {
+        on_backend!(conn, c => diesel::insert_into(audit_entries::table).values(chunk).execute(c))?;
+    }
+    Ok(())
 }
 
 /// Writes one entry.

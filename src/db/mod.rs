@@ -59,26 +59,3 @@ pub fn dry_run<T>(
     on_backend!(conn, c => c.batch_execute("ROLLBACK TO SAVEPOINT dry_run; RELEASE SAVEPOINT dry_run"))?;
     outcome
 }
-
-/// Rows from which [`insert_all!`] copies into PostgreSQL rather than inserting.
-pub const COPY_MIN_ROWS: usize = 100;
-
-/// Inserts `$rows` (a slice of `Insertable` values of `$table`, `$columns` columns each)
-/// with multi-row INSERTs as large as the bound-parameter limit allows; on PostgreSQL,
-/// from [`COPY_MIN_ROWS`] rows on, with one binary `COPY … FROM STDIN` instead, which
-/// skips parsing and planning the large statements. Evaluates to
-/// `Result<(), diesel::result::Error>`.
-#[macro_export]
-macro_rules! insert_all {
-    ($conn:expr, $table:expr, $rows:expr, $columns:expr) => {
-        match &mut *$conn {
-            $crate::db::Conn::Pg(inner) if $rows.len() >= $crate::db::COPY_MIN_ROWS => {
-                let c: &mut ::diesel::pg::PgConnection = &mut **inner;
-                ::diesel::copy_from($table).from_insertable($rows).execute(c).map(|_| ())
-            }
-            conn => $crate::on_backend!(conn, c => $rows
-                .chunks($crate::stats::rebuild::rows_per_statement($columns))
-                .try_for_each(|chunk| ::diesel::insert_into($table).values(chunk).execute(c).map(|_| ()))),
-        }
-    };
-}

@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use super::input::NewOrganization;
 use super::model::{LocationEntry, NewCapitalEntry, NewMemberEntry, NewOrganizationRow, Organization};
 use super::views::OrganizationView;
-use crate::db::{Conn, COPY_MIN_ROWS};
+use crate::db::Conn;
 use crate::domain::{OrgKind, Status};
 use crate::error::{ApiError, FieldError};
 use crate::on_backend;
@@ -134,34 +134,21 @@ pub fn taken_numbers<'a>(
 /// capital, member and location entries, dated on the registration date; the ids, in
 /// the order of `rows`.
 pub fn write(conn: &mut Conn, rows: &[NewOrganizationRow]) -> Result<Vec<i64>, ApiError> {
-    // The (unique) numbers say which id is whose: RETURNING promises no order.
-    let mut returned: HashMap<String, i64> = HashMap::with_capacity(rows.len());
-    match &mut *conn {
-        Conn::Pg(c) if rows.len() >= COPY_MIN_ROWS => {
-            diesel::copy_from(organizations::table).from_insertable(rows).execute(*c)?;
-            let numbers: Vec<&str> = rows.iter().map(|r| r.registration_number.as_str()).collect();
-            let written = organizations::table
-                .filter(organizations::registration_number.eq_any(&numbers))
-                .select((organizations::registration_number, organizations::id));
-            returned.extend(written.load::<(String, i64)>(*c)?);
-        }
-        conn => {
-            for chunk in rows.chunks(rows_per_statement(24)) {
-                let insert = diesel::insert_into(organizations::table)
-                    .values(chunk)
-                    .returning((organizations::registration_number, organizations::id));
-                returned.extend(on_backend!(conn, c => insert.load::<(String, i64)>(c))?);
-            }
+    let mut ids = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(rows_per_statement(24)) {
+        let insert = diesel::insert_into(organizations::table)
+            .values(chunk)
+            .returning((organizations::registration_number, organizations::id));
+        // RETURNING promises no order: the (unique) numbers say which id is whose.
+        let returned: HashMap<String, i64> =
+            on_backend!(conn, c => insert.load::<(String, i64)>(c))?.into_iter().collect();
+        for row in chunk {
+            let id = returned.get(&row.registration_number).copied().ok_or_else(|| {
+                ApiError::Internal(format!("no id returned for {}", row.registration_number))
+            })?;
+            ids.push(id);
         }
     }
-    let ids =
-        rows.iter()
-            .map(|row| {
-                returned.get(&row.registration_number).copied().ok_or_else(|| {
-                    ApiError::Internal(format!("no id returned for {}", row.registration_number))
-                })
-            })
-            .collect::<Result<Vec<i64>, ApiError>>()?;
     let pairs = || rows.iter().zip(ids.iter().copied());
     let capital: Vec<NewCapitalEntry> = pairs()
         .map(|(row, id)| NewCapitalEntry {
@@ -192,9 +179,17 @@ pub fn write(conn: &mut Conn, rows: &[NewOrganizationRow]) -> Result<Vec<i64>, A
             recorded_at: row.created_at,
         })
         .collect();
-    crate::insert_all!(conn, capital_entries::table, &capital, 5)?;
-    crate::insert_all!(conn, member_entries::table, &members, 5)?;
-    crate::insert_all!(conn, location_entries::table, &locations, 6)?;
+    on_backend!(conn, c => {
+        for chunk in capital.chunks(rows_per_statement(5)) {
+            diesel::insert_into(capital_entries::table).values(chunk).execute(c)?;
+        }
+        for chunk in members.chunks(rows_per_statement(5)) {
+            diesel::insert_into(member_entries::table).values(chunk).execute(c)?;
+        }
+        for chunk in locations.chunks(rows_per_statement(6)) {
+            diesel::insert_into(location_entries::table).values(chunk).execute(c)?;
+        }
+    });
     Ok(ids)
 }
 
