@@ -14,6 +14,7 @@ pub mod columns;
 pub mod routes;
 
 use std::collections::HashSet;
+use std::time::Instant;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -77,6 +78,11 @@ pub fn import(
     let (columns, ignored_columns) = columns::map_headers(&headers)?;
     let lookup = Lookup::load(conn)?;
     let at = store::now();
+    let mut phase = Instant::now();
+    let mut lap = |what: &str| {
+        tracing::debug!(took = ?phase.elapsed(), "import: {what}");
+        phase = Instant::now();
+    };
 
     let mut problems: Vec<(usize, FieldError)> = Vec::new();
     let mut report = |line: usize, errors: Vec<ApiError>| {
@@ -103,6 +109,7 @@ pub fn import(
     if rows == 0 {
         return Err(ApiError::invalid("body", "the file has a header but no rows"));
     }
+    lap("rows read and checked");
     // A number is free if the register lacks it and no earlier row of the file took it.
     let taken = create::taken_numbers(conn, checked.iter().map(|(_, r)| r.registration_number.as_str()))?;
     let mut seen = HashSet::new();
@@ -112,6 +119,7 @@ pub fn import(
             report(*line, vec![create::number_taken(number)]);
         }
     }
+    lap("registration numbers checked");
     if !problems.is_empty() {
         problems.sort_by_key(|(line, _)| *line);
         let count = problems.len();
@@ -130,13 +138,16 @@ pub fn import(
 
     let records: Vec<NewOrganizationRow> = checked.into_iter().map(|(_, row)| row).collect();
     let ids = create::write(conn, &records)?;
+    lap("records written");
     let mut contributions = ledger::Contribution::new();
     for row in &records {
         for (key, flows) in create::life(row).contribution() {
             *contributions.entry(key).or_default() += flows;
         }
     }
+    lap("statistics summed");
     ledger::settle(conn, &ledger::Contribution::new(), &contributions)?;
+    lap("statistics settled");
     let views = ids
         .iter()
         .zip(records)
@@ -146,7 +157,9 @@ pub fn import(
             Ok((audit::Object::Organization(kind, *id), view))
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
+    lap("audit views made");
     audit::created_all(conn, actor, &format!("{}.import", kind.as_str()), views)?;
+    lap("audit entries written");
     Ok(ImportReport { dry_run, rows, imported: ids.len(), ids, ignored_columns })
 }
 
