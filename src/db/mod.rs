@@ -10,7 +10,7 @@
 mod pool;
 pub mod sql;
 
-pub use pool::{Backend, Db, DbSettings};
+pub use pool::{with_bulk_cache, Backend, Db, DbSettings};
 
 use diesel::pg::PgConnection;
 use diesel::sqlite::SqliteConnection;

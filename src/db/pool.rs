@@ -83,10 +83,36 @@ struct SqlitePragmas {
 
 /// SQLite's default page cache (2 MiB) serves readers.
 const READ_CACHE_KIB: u32 = 2 * 1024;
-/// The one writer's page cache: a bulk write (an import of 100,000 rows dirties some
-/// 200 MB) spills pages to the WAL when the cache is full and reads them back when an
-/// index touches them again; a larger cache writes each page about once.
-const WRITE_CACHE_KIB: u32 = 64 * 1024;
+/// The one writer's page cache between bulk writes. A cache keeps every page it has held
+/// up to its size, so a larger one only made the server's memory grow with the pages
+/// the writes of a long run touched.
+const WRITE_CACHE_KIB: u32 = 8 * 1024;
+/// The page cache of a bulk write (an import of 100,000 rows dirties some 200 MB): a
+/// smaller one spills pages to the WAL and reads them back when an index touches them
+/// again; this one writes each page about once.
+const BULK_CACHE_KIB: u32 = 64 * 1024;
+
+/// Runs `f` (a bulk write) with SQLite's page cache raised to [`BULK_CACHE_KIB`], and
+/// gives the connection its own cache size back after, which frees the pages past it.
+pub fn with_bulk_cache<T>(
+    conn: &mut Conn,
+    f: impl FnOnce(&mut Conn) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::BigInt;
+    use diesel::RunQueryDsl;
+    let Conn::Sqlite(c) = conn else {
+        return f(conn);
+    };
+    let own: i64 =
+        diesel::select(sql::<BigInt>("(SELECT cache_size FROM pragma_cache_size())")).get_result(*c)?;
+    c.batch_execute(&format!("PRAGMA cache_size = -{BULK_CACHE_KIB}"))?;
+    let out = f(conn);
+    if let Conn::Sqlite(c) = conn {
+        c.batch_execute(&format!("PRAGMA cache_size = {own}"))?;
+    }
+    out
+}
 
 impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
@@ -351,4 +377,34 @@ impl Db {
 fn pg_statement_timeout(limit: Option<Duration>) -> PgStatementTimeout {
     // 0 is PostgreSQL's "no limit".
     PgStatementTimeout { ms: limit.map_or(0, |t| t.as_millis().max(1)) }
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::dsl::sql;
+    use diesel::sql_types::BigInt;
+    use diesel::RunQueryDsl;
+
+    use super::*;
+
+    fn cache_size(c: &mut SqliteConnection) -> i64 {
+        diesel::select(sql::<BigInt>("(SELECT cache_size FROM pragma_cache_size())")).get_result(c).unwrap()
+    }
+
+    #[test]
+    fn a_bulk_write_raises_the_page_cache_and_gives_it_back() {
+        let mut c = SqliteConnection::establish(":memory:").unwrap();
+        c.batch_execute("PRAGMA cache_size = -1234").unwrap();
+        let inside = with_bulk_cache(&mut Conn::Sqlite(&mut c), |conn| match conn {
+            Conn::Sqlite(c) => Ok(cache_size(c)),
+            Conn::Pg(_) => unreachable!(),
+        });
+        assert_eq!(inside.unwrap(), -i64::from(BULK_CACHE_KIB));
+        assert_eq!(cache_size(&mut c), -1234);
+        // Also after a failed bulk write.
+        let failed: Result<(), ApiError> =
+            with_bulk_cache(&mut Conn::Sqlite(&mut c), |_| Err(ApiError::Internal("boom".into())));
+        assert!(failed.is_err());
+        assert_eq!(cache_size(&mut c), -1234);
+    }
 }

@@ -22,7 +22,7 @@ use utoipa::ToSchema;
 
 use crate::audit;
 use crate::auth::Actor;
-use crate::db::Conn;
+use crate::db::{self, Conn};
 use crate::domain::OrgKind;
 use crate::error::{ApiError, FieldError};
 use crate::extract::{parse_json, validate};
@@ -64,6 +64,16 @@ fn row_error(line: usize, column: &str, message: impl Into<String>) -> FieldErro
 /// then the records go in with multi-row statements, their audit entries are made from
 /// the values written, and the statistics take the whole import as one change.
 pub fn import(
+    conn: &mut Conn,
+    actor: &Actor,
+    kind: OrgKind,
+    csv: &[u8],
+    dry_run: bool,
+) -> Result<ImportReport, ApiError> {
+    db::with_bulk_cache(conn, |conn| import_rows(conn, actor, kind, csv, dry_run))
+}
+
+fn import_rows(
     conn: &mut Conn,
     actor: &Actor,
     kind: OrgKind,
