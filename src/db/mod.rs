@@ -7,6 +7,7 @@
 //! option; its shared backend type lacks upserts and raw typed SQL, which the statistics
 //! and search code need.
 
+mod lanes;
 mod pool;
 pub mod sql;
 
@@ -14,6 +15,12 @@ pub use pool::{with_bulk_cache, Backend, Db, DbSettings};
 
 use diesel::pg::PgConnection;
 use diesel::sqlite::SqliteConnection;
+
+/// Bytes SQLite has allocated in this process, all connections together.
+pub fn sqlite_memory_used() -> i64 {
+    // SAFETY: reads SQLite's own allocation counter; callable at any time, from any thread.
+    unsafe { libsqlite3_sys::sqlite3_memory_used() }
+}
 
 /// A checked-out connection to whichever backend the database URL named.
 pub enum Conn<'a> {

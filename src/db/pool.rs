@@ -9,6 +9,7 @@ use diesel::sqlite::SqliteConnection;
 use diesel::Connection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+use super::lanes::{Lane, Lanes};
 use super::Conn;
 use crate::error::ApiError;
 
@@ -52,6 +53,7 @@ type PgPool = Pool<ConnectionManager<PgConnection>>;
 #[derive(Clone)]
 pub struct Db {
     pools: Pools,
+    lanes: Lanes,
     query_timeout: Option<Duration>,
 }
 
@@ -180,7 +182,13 @@ impl Db {
                 Pools::Pg { pool: pg_pool(&settings.url, settings, "primary")?, replica: None }
             }
         };
-        let db = Db { pools, query_timeout: settings.query_timeout };
+        // As many places for work as connections for it: SQLite has one writer.
+        let writers = match pools {
+            Pools::Sqlite { .. } => 1,
+            Pools::Pg { .. } => settings.pool_size,
+        };
+        let lanes = Lanes::new(settings.pool_size, writers, settings.acquire_timeout);
+        let db = Db { pools, lanes, query_timeout: settings.query_timeout };
         db.migrate()?;
         Ok(db)
     }
@@ -304,7 +312,7 @@ impl Db {
         T: Send + 'static,
     {
         let db = self.clone();
-        self.limited(self.query_timeout, move || db.read_blocking(f)).await
+        self.limited(Lane::Read, self.query_timeout, move || db.read_blocking(f)).await
     }
 
     /// Runs `f` in one write transaction on the blocking thread pool.
@@ -314,22 +322,33 @@ impl Db {
         T: Send + 'static,
     {
         let db = self.clone();
-        self.limited(self.query_timeout, move || db.write_blocking(f)).await
+        self.limited(Lane::Write, self.query_timeout, move || db.write_blocking(f)).await
     }
 
-    /// Runs `job` on the blocking pool; past `limit` the request answers 503 instead of
-    /// waiting on (PostgreSQL cancels the statement itself; SQLite finishes it unseen).
-    /// Failures of the database are counted for `/metrics`.
+    /// Runs `job` on the blocking pool once `lane` has a place for it; past `limit` the
+    /// request answers 503 instead of waiting on (PostgreSQL cancels the statement
+    /// itself; SQLite finishes it unseen, still holding its place). Failures of the
+    /// database are counted for `/metrics`.
     async fn limited<T: Send + 'static>(
         &self,
+        lane: Lane,
         limit: Option<Duration>,
         job: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
-        let running = actix_web::web::block(job);
+        let lanes = self.lanes.clone();
+        let running = async move {
+            let place = lanes.enter(lane).await?;
+            actix_web::web::block(move || {
+                let done = job();
+                drop(place);
+                done
+            })
+            .await?
+        };
         let result = match limit {
-            None => running.await?,
+            None => running.await,
             Some(limit) => match actix_web::rt::time::timeout(limit, running).await {
-                Ok(done) => done?,
+                Ok(done) => done,
                 Err(_) => Err(ApiError::Unavailable("the database did not answer in time".into())),
             },
         };
@@ -355,7 +374,7 @@ impl Db {
                 }
             }
         };
-        self.limited(Some(limit), ping).await.is_ok()
+        self.limited(Lane::Read, Some(limit), ping).await.is_ok()
     }
 
     /// Connections of each pool: (pool, in use, idle).
