@@ -14,7 +14,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
-use crate::db::Db;
+use crate::db::{Backend, Db};
 use crate::error::ApiError;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -67,6 +67,7 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
     pool: Family<PoolLabels, Gauge>,
+    sqlite_memory: Gauge,
 }
 
 impl Default for Metrics {
@@ -75,6 +76,7 @@ impl Default for Metrics {
         let latency =
             Family::<RouteLabels, Histogram>::new_with_constructor(|| Histogram::new(LATENCY_BUCKETS));
         let pool = Family::<PoolLabels, Gauge>::default();
+        let sqlite_memory = Gauge::default();
         let mut registry = Registry::default();
         registry.register(
             "http_requests",
@@ -88,7 +90,13 @@ impl Default for Metrics {
         );
         registry.register("db_pool_connections", "Database pool connections, in use or idle", pool.clone());
         registry.register("db_errors", "Failed database calls (unavailable or internal)", DB_ERRORS.clone());
-        Metrics { registry, requests, latency, pool }
+        // Tells a growing server apart from SQLite's page caches filling up to their bound.
+        registry.register(
+            "sqlite_memory_bytes",
+            "Memory SQLite holds (page caches, statements, schemas); 0 on PostgreSQL",
+            sqlite_memory.clone(),
+        );
+        Metrics { registry, requests, latency, pool, sqlite_memory }
     }
 }
 
@@ -107,6 +115,10 @@ impl Metrics {
             self.pool.get_or_create(&PoolLabels { pool, state: "in_use" }).set(i64::from(in_use));
             self.pool.get_or_create(&PoolLabels { pool, state: "idle" }).set(i64::from(idle));
         }
+        self.sqlite_memory.set(match db.backend() {
+            Backend::Sqlite => crate::db::sqlite_memory_used(),
+            Backend::Postgres => 0,
+        });
         let mut text = String::new();
         // Writing into a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);

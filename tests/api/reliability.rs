@@ -51,6 +51,11 @@ db_test!(metrics_count_requests_by_route_pattern_and_status, |app| {
         line(&format!(r#"db_pool_connections{{pool="{pool}",state="in_use"}}"#));
     }
     assert!(text.contains("# TYPE db_errors counter"));
+    let sqlite_memory: i64 = line("sqlite_memory_bytes ").parse().unwrap();
+    match app.db.backend() {
+        Backend::Sqlite => assert!(sqlite_memory > 0, "SQLite's page caches hold pages"),
+        Backend::Postgres => assert_eq!(sqlite_memory, 0),
+    }
 });
 
 /// One request a minute after a burst of two: nothing replenishes while the test runs.
