@@ -2,13 +2,17 @@
 # Load test: the release server on a fresh SQLite file with the demo registry, on a
 # free loopback port, driven by wrk with a mixed read/write workload (benches/load.lua)
 # for a bounded time. Reports throughput, p50/p99 latency, non-2xx answers and socket
-# errors, and the server's peak memory (VmHWM) with its RSS sampled during the run.
+# errors, and the server's peak memory (VmHWM) with its RSS and SQLite's own memory (from
+# /metrics: its page caches fill up to their bound as the run touches pages) sampled
+# during the run.
 #
 # Usage: benches/load.sh
 #
 # Environment:
 #   DURATION     how long wrk runs, in seconds (default 60)
 #   CONNECTIONS  open connections (default 32); THREADS wrk threads (default 1)
+#   RATE         requests per second on a fixed schedule (default: none, as fast as the
+#                server answers); give enough connections that each waits between slots
 #   WORKERS      server worker threads (default: one per core)
 #   SAMPLE_EVERY seconds between RSS samples (default 5)
 #   BIN          server binary (default: target/release/coop-registry, built here)
@@ -77,10 +81,12 @@ curl -fsS "$base/api/v1/cooperatives?limit=200&status=active" |
         >"$work/ids.lua"
 
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$server_pid/status"; }
+sqlite_kib() { curl -fsS "$base/metrics" | awk '$1 == "sqlite_memory_bytes" { print int($2 / 1024) }'; }
 echo "load: server $BIN (pid $server_pid) on $base, RSS before load $(rss) kB"
 (
     while kill -0 "$server_pid" 2>/dev/null; do
         printf '%s\n' "$(rss)" >>"$work/rss"
+        printf '%s\n' "$(sqlite_kib)" >>"$work/sqlite"
         sleep "$sample_every"
     done
 ) &
@@ -91,6 +97,7 @@ if [ -z "${TOKEN:-}" ]; then
     TOKEN=$(RUST_LOG=warn "$BIN" --database-url "$db" token create --name "load test" --role reviewer)
 fi
 
+[ -n "${RATE:-}" ] && echo "load: offered rate $RATE requests/s"
 echo "load: wrk -t$threads -c$connections -d${duration}s --latency -s benches/load.lua $base"
 LOAD_IDS="$work/ids.lua" LOAD_TAG="$(date +%s)" TOKEN="${TOKEN:-}" \
     wrk -t"$threads" -c"$connections" -d"${duration}s" --timeout 5s --latency -s benches/load.lua "$base" |
@@ -105,7 +112,7 @@ p99=$(awk '$1 == "99%" { print $2 }' "$work/wrk.txt")
 non2xx=$(awk '/Non-2xx/ { print $NF }' "$work/wrk.txt")
 socket_errors=$(awk '/Socket errors/ { print }' "$work/wrk.txt")
 echo
-echo "== load test summary (${duration}s, $connections connections) =="
+echo "== load test summary (${duration}s, $connections connections${RATE:+, offered $RATE requests/s}) =="
 echo "throughput:   $rps requests/s"
 echo "latency:      p50 $p50, p99 $p99"
 echo "non-2xx:      ${non2xx:-0}"
@@ -113,3 +120,4 @@ echo "errors:       ${socket_errors:-none}"
 echo "server 5xx in log: $(grep -c 'status=5[0-9][0-9]' "$work/server.log" || true)"
 echo "peak memory:  VmHWM $hwm kB"
 echo "RSS (kB) every ${sample_every}s: $(paste -sd' ' "$work/rss")"
+echo "SQLite (kB) every ${sample_every}s: $(paste -sd' ' "$work/sqlite")"
