@@ -60,18 +60,18 @@ pub fn references<'a>(
 /// exit, so the compiler checks many bytes at a time (fields are short).
 fn field(out: &mut Vec<u8>, text: &[u8]) {
     let special = text.iter().fold(false, |any, &b| any | matches!(b, b',' | b'"' | b'\n' | b'\r'));
-    if special {
-        out.push(b'"');
-        for &b in text {
-            if b == b'"' {
-                out.push(b'"');
-            }
-            out.push(b);
-        }
-        out.push(b'"');
-    } else {
-        out.extend_from_slice(text);
+    if !special {
+        return out.extend_from_slice(text);
     }
+    out.reserve(text.len() + 2);
+    out.push(b'"');
+    for (i, part) in text.split(|&b| b == b'"').enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b"\"\"");
+        }
+        out.extend_from_slice(part);
+    }
+    out.push(b'"');
 }
 
 /// Appends a CSV row of `fields`, which must not be empty.
