@@ -361,6 +361,7 @@ async fn run(args: Args) {
 }
 
 fn main() {
+    coop_registry::db::sqlite_one_thread_per_connection();
     let args = parse_args();
     actix_rt::System::new().block_on(run(args));
 }

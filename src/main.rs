@@ -126,6 +126,7 @@ enum TokenAction {
 }
 
 fn main() -> ExitCode {
+    coop_registry::db::sqlite_one_thread_per_connection();
     let cli = Cli::parse();
     init_logging(cli.log_format);
     match run(cli) {

@@ -4,22 +4,21 @@
 //! to take the previous ones, so memory stays flat however many rows the filter selects.
 
 use actix_web::web::Bytes;
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use futures_util::stream::{self, Stream, StreamExt};
 use serde::Deserialize;
 use tokio::sync::mpsc;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use super::encode::{self, RefJson};
 use super::input::{ListQuery, SortKey};
-use super::model::Organization;
 use super::queries;
 use super::reader::Record;
-use super::views::OrganizationView;
 use crate::db::Db;
 use crate::domain::{OrgKind, SectorGroup, Status};
 use crate::error::ApiError;
-use crate::reference::{Catalog, District, Province, Sector};
+use crate::reference::Catalog;
 
 /// Rows read per chunk of the export (and per seek of the list, when one runs dry).
 const CHUNK: usize = 1000;
@@ -87,133 +86,31 @@ impl ExportQuery {
     }
 }
 
-const CSV_HEADER: [&str; 23] = [
-    "id",
-    "kind",
-    "registration_number",
-    "name",
-    "name_en",
-    "abbreviation",
-    "sector",
-    "sector_group",
-    "province_id",
-    "province",
-    "district_id",
-    "district",
-    "address",
-    "legal_representative",
-    "phone",
-    "email",
-    "registration_date",
-    "status",
-    "dissolution_date",
-    "charter_capital",
-    "member_count",
-    "alliance_admission_date",
-    "alliance_batch",
-];
-
-/// The reference rows a record names, from the names read once per export.
-fn references<'a>(
-    names: &'a Catalog,
-    o: &Organization,
-) -> Result<(&'a Sector, &'a Province, Option<&'a District>), ApiError> {
-    let missing = |what: &str| ApiError::Internal(format!("export: {} {} names no {what}", o.kind, o.id));
-    let sector = names.sectors().iter().find(|s| s.id == o.sector_id).ok_or_else(|| missing("sector"))?;
-    let province = names.province(o.province_id).ok_or_else(|| missing("province"))?;
-    let district = match o.district_id {
-        Some(id) => Some(names.district(id).ok_or_else(|| missing("district"))?),
-        None => None,
-    };
-    Ok((sector, province, district))
-}
-
-/// Writes a date as its `Display` does (`2021-11-05`), without a string per field.
-fn write_date(w: &mut csv::Writer<Vec<u8>>, date: Option<NaiveDate>) -> csv::Result<()> {
-    let Some(d) = date else { return w.write_field("") };
-    if !(0..=9999).contains(&d.year()) {
-        return w.write_field(d.to_string());
-    }
-    let mut text = *b"0000-00-00";
-    for (at, digits, mut n) in [(0, 4, d.year() as u32), (5, 2, d.month()), (8, 2, d.day())] {
-        for i in (at..at + digits).rev() {
-            text[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-        }
-    }
-    w.write_field(text)
-}
-
-/// Writes one record's fields straight from the row read (the view's values: the kind,
-/// status and sector group are stored as the view names them), with no string per field.
-fn write_csv_record(
-    w: &mut csv::Writer<Vec<u8>>,
-    o: &Organization,
-    (sector, province, district): (&Sector, &Province, Option<&District>),
-) -> csv::Result<()> {
-    let mut itoa = itoa::Buffer::new();
-    w.write_field(itoa.format(o.id))?;
-    w.write_field(&o.kind)?;
-    w.write_field(&o.registration_number)?;
-    w.write_field(&o.name)?;
-    w.write_field(o.name_en.as_deref().unwrap_or(""))?;
-    w.write_field(o.abbreviation.as_deref().unwrap_or(""))?;
-    w.write_field(&sector.code)?;
-    w.write_field(&sector.sector_group)?;
-    w.write_field(itoa.format(province.id))?;
-    w.write_field(&province.name)?;
-    match district {
-        Some(d) => {
-            w.write_field(itoa.format(d.id))?;
-            w.write_field(&d.name)?;
-        }
-        None => {
-            w.write_field("")?;
-            w.write_field("")?;
-        }
-    }
-    w.write_field(&o.address)?;
-    w.write_field(&o.legal_representative)?;
-    w.write_field(o.phone.as_deref().unwrap_or(""))?;
-    w.write_field(o.email.as_deref().unwrap_or(""))?;
-    write_date(w, Some(o.registration_date))?;
-    w.write_field(&o.status)?;
-    write_date(w, o.dissolution_date)?;
-    w.write_field(itoa.format(o.charter_capital))?;
-    w.write_field(itoa.format(o.member_count))?;
-    write_date(w, o.alliance_admission_date)?;
-    w.write_field(o.alliance_batch.as_deref().unwrap_or(""))?;
-    w.write_record(None::<&[u8]>)
-}
-
-fn encode(
+/// Encodes the chunks of one export; the reference rows' JSON is kept across chunks.
+struct Encoder {
     format: ExportFormat,
-    names: &Catalog,
-    rows: Vec<(u8, Record)>,
-    header: bool,
-) -> Result<Bytes, ApiError> {
-    let fail = |e: String| ApiError::Internal(format!("export encoding: {e}"));
-    match format {
-        ExportFormat::Csv => {
-            let mut w = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 256));
-            if header {
-                w.write_record(CSV_HEADER).map_err(|e| fail(e.to_string()))?;
-            }
-            for (_, (o, _)) in rows {
-                write_csv_record(&mut w, &o, references(names, &o)?).map_err(|e| fail(e.to_string()))?;
-            }
-            Ok(Bytes::from(w.into_inner().map_err(|e| fail(e.to_string()))?))
+    names: Catalog,
+    refs: RefJson,
+}
+
+impl Encoder {
+    fn encode(&mut self, rows: Vec<(u8, Record)>, header: bool) -> Result<Bytes, ApiError> {
+        let per_row = match self.format {
+            ExportFormat::Csv => 384,
+            ExportFormat::Ndjson => 1024,
+        };
+        let mut out = Vec::with_capacity(rows.len() * per_row);
+        if header && self.format == ExportFormat::Csv {
+            encode::csv_header(&mut out);
         }
-        ExportFormat::Ndjson => {
-            let mut out = Vec::with_capacity(rows.len() * 512);
-            for (_, (o, _)) in rows {
-                let (sector, province, district) = references(names, &o)?;
-                serde_json::to_writer(&mut out, &OrganizationView::new(o, sector, province, district))
-                    .map_err(|e| fail(e.to_string()))?;
-                out.push(b'\n');
+        for (_, r) in &rows {
+            let names = encode::references(&self.names, r)?;
+            match self.format {
+                ExportFormat::Csv => encode::csv_record(&mut out, r, names),
+                ExportFormat::Ndjson => encode::json_record(&mut out, &mut self.refs, r, names),
             }
-            Ok(Bytes::from(out))
         }
+        Ok(Bytes::from(out))
     }
 }
 
@@ -225,14 +122,14 @@ type Chunks = mpsc::Sender<Result<Bytes, ApiError>>;
 fn produce(db: &Db, kind: OrgKind, filter: &ListQuery, format: ExportFormat, chunks: &Chunks) {
     let mut dropped = false;
     let read = db.snapshot_blocking(|c| {
-        let names = Catalog::load(c)?;
+        let mut encoder = Encoder { format, names: Catalog::load(c)?, refs: RefJson::default() };
         let mut merge = queries::open::<Record>(c, kind, filter)?;
         let mut header = true;
         loop {
             let rows = merge.next(c, CHUNK, CHUNK)?;
             let end = rows.len() < CHUNK;
             if header || !rows.is_empty() {
-                let bytes = encode(format, &names, rows, header)?;
+                let bytes = encoder.encode(rows, header)?;
                 if chunks.blocking_send(Ok(bytes)).is_err() {
                     dropped = true;
                     return Err(ApiError::Internal("export: the response was dropped".into()));

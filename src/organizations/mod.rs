@@ -4,12 +4,14 @@
 
 pub mod changes;
 pub mod create;
+mod encode;
 pub mod export;
 pub mod input;
 pub mod model;
 mod plan;
 pub mod queries;
 mod reader;
+mod record;
 mod routes;
 pub mod store;
 pub mod views;

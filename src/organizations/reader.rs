@@ -11,6 +11,7 @@ use super::input::{ListQuery, SortKey};
 use super::model::Organization;
 use super::plan::{Filters, Plan};
 use super::queries::organization_rows;
+pub use super::record::Record;
 use super::views::OrganizationRow;
 use crate::db::sql::Bounded;
 use crate::db::{Backend, Conn};
@@ -66,13 +67,10 @@ pub struct Reader {
     typed: String,
 }
 
-/// An organization as the export writes it, with its name key (its place in name order).
-pub type Record = (Organization, String);
-
-/// The organizations and name keys of the export.
+/// The organizations of the export.
 macro_rules! export_records {
     () => {
-        organizations::table.select((Organization::as_select(), organizations::name_key))
+        organizations::table.select(Record::as_select())
     };
 }
 
@@ -80,6 +78,11 @@ macro_rules! export_records {
 pub trait Listed: Sized {
     /// The row's place in a list of this order.
     fn key(&self, sort: SortKey) -> Key;
+
+    /// The row with its place in a list of this order.
+    fn keyed(self, sort: SortKey) -> (Key, Self) {
+        (self.key(sort), self)
+    }
 
     /// Up to `n` rows of `seek` in `tier` after `after` and up to `until` (inclusive),
     /// in the list's order.
@@ -139,11 +142,15 @@ macro_rules! until {
 /// naming the source and columns) loaded as `$row`: the same filters, bounds and order
 /// whatever the selection.
 macro_rules! read_seek {
-    ($row:ty, $rows:ident, $key:expr) => {
+    ($row:ty, $rows:ident, $key:expr $(, $keyed:expr)?) => {
         impl Listed for $row {
             fn key(&self, sort: SortKey) -> Key {
                 $key(self, sort)
             }
+
+            $(fn keyed(self, sort: SortKey) -> (Key, Self) {
+                $keyed(self, sort)
+            })?
 
     /// Up to `n` rows of `seek` in `tier` after `after` and up to `until` (inclusive),
     /// in the list's order.
@@ -238,10 +245,23 @@ read_seek!(OrganizationRow, organization_rows, |row: &OrganizationRow, sort| (
     row.0.id
 ));
 // The name key as stored, rather than the name folded again.
-read_seek!(Record, export_records, |(o, name_key): &Record, sort| match sort {
-    SortKey::Name | SortKey::NameDesc | SortKey::Relevance => (name_key.clone(), o.id),
-    _ => (sort_value(o, sort), o.id),
-});
+read_seek!(
+    Record,
+    export_records,
+    |r: &Record, sort| match sort {
+        SortKey::Name | SortKey::NameDesc | SortKey::Relevance => (r.name_key.clone(), r.id),
+        SortKey::RegistrationDate | SortKey::RegistrationDateDesc =>
+            (r.registration_date.0.to_string(), r.id),
+        SortKey::RegistrationNumber | SortKey::RegistrationNumberDesc =>
+            (r.registration_number.clone(), r.id),
+    },
+    |mut r: Record, sort| match sort {
+        // The export writes no name key: the key takes it rather than a copy.
+        SortKey::Name | SortKey::NameDesc | SortKey::Relevance =>
+            ((std::mem::take(&mut r.name_key), r.id), r),
+        _ => (r.key(sort), r),
+    }
+);
 
 impl Reader {
     /// Resolves the filter's references (a 400 names a bad one); `sort` is the order
@@ -346,7 +366,7 @@ impl<R: Listed> Merge<R> {
                 )?;
                 let full = rows.len() == want;
                 let stream = &mut self.streams[seek];
-                stream.buffer.extend(rows.into_iter().map(|row| (row.key(sort), row)));
+                stream.buffer.extend(rows.into_iter().map(|row| row.keyed(sort)));
                 stream.after = match (&until, full) {
                     // Every row up to the bound is read.
                     (Some(until), false) => Some(until.clone()),
