@@ -7,32 +7,6 @@ local ids = dofile(os.getenv("LOAD_IDS"))
 local token = os.getenv("TOKEN")
 local tag = os.getenv("LOAD_TAG") or "0"
 
--- RATE (requests per second, all threads together) sends requests on a fixed schedule
--- instead of as fast as answers come back: the latency at that load, not at saturation.
--- Each of THREADS threads keeps its share of the schedule; a connection that is late for
--- its slot sends at once, so a server slower than RATE shows as throughput below it.
-local rate = tonumber(os.getenv("RATE") or "")
-if rate and rate > 0 then
-    local ffi = require("ffi")
-    ffi.cdef([[
-        typedef struct { long tv_sec; long tv_nsec; } load_timespec;
-        int clock_gettime(int clock, load_timespec *now);
-    ]])
-    local clock = ffi.new("load_timespec")
-    local CLOCK_MONOTONIC = 1
-    local function now_ms()
-        ffi.C.clock_gettime(CLOCK_MONOTONIC, clock)
-        return tonumber(clock.tv_sec) * 1000 + tonumber(clock.tv_nsec) / 1e6
-    end
-    local interval = (tonumber(os.getenv("THREADS") or "1") or 1) * 1000 / rate
-    local next_slot
-    function delay()
-        local now = now_ms()
-        next_slot = (next_slot or now) + interval
-        return math.max(0, next_slot - now)
-    end
-end
-
 local threads = 0
 function setup(thread)
     thread:set("tid", threads)

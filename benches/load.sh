@@ -11,8 +11,6 @@
 # Environment:
 #   DURATION     how long wrk runs, in seconds (default 60)
 #   CONNECTIONS  open connections (default 32); THREADS wrk threads (default 1)
-#   RATE         requests per second on a fixed schedule (default: none, as fast as the
-#                server answers); give enough connections that each waits between slots
 #   WORKERS      server worker threads (default: one per core)
 #   SAMPLE_EVERY seconds between RSS samples (default 5)
 #   BIN          server binary (default: target/release/coop-registry, built here)
@@ -97,7 +95,6 @@ if [ -z "${TOKEN:-}" ]; then
     TOKEN=$(RUST_LOG=warn "$BIN" --database-url "$db" token create --name "load test" --role reviewer)
 fi
 
-[ -n "${RATE:-}" ] && echo "load: offered rate $RATE requests/s"
 echo "load: wrk -t$threads -c$connections -d${duration}s --latency -s benches/load.lua $base"
 LOAD_IDS="$work/ids.lua" LOAD_TAG="$(date +%s)" TOKEN="${TOKEN:-}" \
     wrk -t"$threads" -c"$connections" -d"${duration}s" --timeout 5s --latency -s benches/load.lua "$base" |
@@ -112,7 +109,7 @@ p99=$(awk '$1 == "99%" { print $2 }' "$work/wrk.txt")
 non2xx=$(awk '/Non-2xx/ { print $NF }' "$work/wrk.txt")
 socket_errors=$(awk '/Socket errors/ { print }' "$work/wrk.txt")
 echo
-echo "== load test summary (${duration}s, $connections connections${RATE:+, offered $RATE requests/s}) =="
+echo "== load test summary (${duration}s, $connections connections) =="
 echo "throughput:   $rps requests/s"
 echo "latency:      p50 $p50, p99 $p99"
 echo "non-2xx:      ${non2xx:-0}"
