@@ -10,7 +10,7 @@
 #                  postgres:// URL). It should name an empty database: the
 #                  server loads the demo registry into it (serve --demo).
 #                  Default: a fresh SQLite file in a temp dir.
-#   SERVER_BINARY  default target/debug/coop-registry (built by cargo test).
+#   SERVER_BINARY  default $CARGO_TARGET_DIR (or target)/debug/coop-registry, built by cargo test.
 #
 # Environment:
 #   SCHEMATHESIS_VENV     venv to install schemathesis into, reused when it
@@ -25,7 +25,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 db_url=${1:-}
-bin=${2:-target/debug/coop-registry}
+bin=${2:-${CARGO_TARGET_DIR:-target}/debug/coop-registry}
 st_version=${SCHEMATHESIS_VERSION:-4.32.5}
 venv=${SCHEMATHESIS_VENV:-target/schemathesis-venv}
 python=${PYTHON:-python3}

@@ -29,7 +29,7 @@ sample_every=${SAMPLE_EVERY:-5}
 
 if [ -z "${BIN:-}" ]; then
     cargo build --release --locked --bin coop-registry
-    BIN=target/release/coop-registry
+    BIN=${CARGO_TARGET_DIR:-target}/release/coop-registry
 fi
 
 if ! command -v wrk >/dev/null 2>&1; then
