@@ -211,7 +211,7 @@ pub fn life(row: &NewOrganizationRow) -> Life {
 /// The record written from `row` as the API shows it (and a created audit entry holds),
 /// from the values in hand; `None` if the catalog lacks a unit it names.
 pub fn view(catalog: &Catalog, id: i64, row: NewOrganizationRow) -> Option<OrganizationView> {
-    let sector = catalog.sectors().iter().find(|s| s.id == row.sector_id)?.clone();
+    let sector = catalog.sector_by_id(row.sector_id)?.clone();
     let province = catalog.province(row.province_id)?.clone();
     let district = match row.district_id {
         Some(d) => Some(catalog.district(d)?.clone()),

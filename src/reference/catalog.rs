@@ -87,6 +87,11 @@ impl Catalog {
         self.districts.get(&id)
     }
 
+    /// The sector with this id (a scan: there are some fifteen).
+    pub fn sector_by_id(&self, id: i64) -> Option<&Sector> {
+        self.sectors.iter().find(|s| s.id == id)
+    }
+
     /// The sector with this code, or a 422 naming `field`.
     pub fn sector(&self, code: &str, field: &str) -> Result<&Sector, ApiError> {
         self.sectors

@@ -46,7 +46,7 @@ pub fn references<'a>(
     r: &Record,
 ) -> Result<(&'a Sector, &'a Province, Option<&'a District>), ApiError> {
     let missing = |what: &str| ApiError::Internal(format!("export: {} {} names no {what}", r.kind, r.id));
-    let sector = names.sectors().iter().find(|s| s.id == r.sector_id).ok_or_else(|| missing("sector"))?;
+    let sector = names.sector_by_id(r.sector_id).ok_or_else(|| missing("sector"))?;
     let province = names.province(r.province_id).ok_or_else(|| missing("province"))?;
     let district = match r.district_id {
         Some(id) => Some(names.district(id).ok_or_else(|| missing("district"))?),
