@@ -4,7 +4,7 @@
 //! target/release/coop-registry --database-url /tmp/bench.db generate --cooperatives 1000000
 //! cargo bench --bench registry -- --database-url /tmp/bench.db \
 //!     [--import-database-url <empty db>] [--requests 400] [--import-rows 100000] [--seconds 5] \
-//!     [--only export]
+//!     [--only export|import]
 //! ```
 //!
 //! Serves the database in-process on 127.0.0.1 (two workers) and measures, on the
@@ -14,7 +14,8 @@
 //! fetch by id, with 32 requests in flight; a CSV export of every cooperative (rows per
 //! second, and how far the process's resident memory rose); and an import of generated
 //! rows into an empty database (a fresh SQLite file unless `--import-database-url`).
-//! `--only export` measures the export alone.
+//! `--only export` measures the export alone; `--only import` the import alone (no
+//! `--database-url` needed). `RUST_LOG=coop_registry=debug` prints the import's phases.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -43,14 +44,14 @@ struct Args {
     requests: usize,
     import_rows: usize,
     seconds: u64,
-    /// Only the export.
-    export_only: bool,
+    /// Only this part: "export" or "import".
+    only: Option<String>,
 }
 
 fn usage() -> ! {
     eprintln!(
         "usage: cargo bench --bench registry -- --database-url <url> [--import-database-url <url>] \
-         [--requests 400] [--import-rows 100000] [--seconds 5] [--only export]"
+         [--requests 400] [--import-rows 100000] [--seconds 5] [--only export|import]"
     );
     std::process::exit(2)
 }
@@ -62,7 +63,7 @@ fn parse_args() -> Args {
         requests: 400,
         import_rows: 100_000,
         seconds: 5,
-        export_only: false,
+        only: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -73,12 +74,19 @@ fn parse_args() -> Args {
             "--requests" => args.requests = value().parse().unwrap_or_else(|_| usage()),
             "--import-rows" => args.import_rows = value().parse().unwrap_or_else(|_| usage()),
             "--seconds" => args.seconds = value().parse().unwrap_or_else(|_| usage()),
-            "--only" if value() == "export" => args.export_only = true,
+            "--only" => {
+                let part = value();
+                if part != "export" && part != "import" {
+                    usage()
+                }
+                args.only = Some(part)
+            }
             "--bench" => {}
             _ => usage(),
         }
     }
-    if args.database_url.is_empty() || args.requests == 0 {
+    let needs_register = args.only.as_deref() != Some("import");
+    if (needs_register && args.database_url.is_empty()) || args.requests == 0 {
         usage()
     }
     args
@@ -181,116 +189,133 @@ fn spreadsheet(rows: usize, rng: &mut Rng) -> Vec<u8> {
     csv.into_bytes()
 }
 
-async fn run(args: Args) {
-    let settings = |url: &str| DbSettings {
+fn settings(url: &str) -> DbSettings {
+    DbSettings {
         url: url.to_owned(),
         pool_size: 8,
         acquire_timeout: Duration::from_secs(30),
         query_timeout: None,
-    };
-    let main_settings = settings(&args.database_url);
-    let db =
-        actix_web::web::block(move || Db::connect(&main_settings)).await.unwrap().expect("database opens");
-    let served = db.clone();
-    let server = HttpServer::new(move || app(served.clone(), HttpSettings::default()))
-        .workers(2)
-        .disable_signals()
-        .bind("127.0.0.1:0")
-        .expect("bind");
-    let client = Client::new(format!("http://127.0.0.1:{}", server.addrs()[0].port()));
-    let handle = server.run();
-    let stop = handle.handle();
-    actix_rt::spawn(handle);
-
-    let mut rng = Rng::new(1);
-    let (ids, names): (Vec<i64>, Vec<String>) = {
-        let db = db.clone();
-        actix_web::web::block(move || {
-            db.read_blocking(|conn| {
-                Ok(on_backend!(conn, c => organizations::table
-                    .filter(organizations::kind.eq("cooperative"))
-                    .select((organizations::id, organizations::name))
-                    .load::<(i64, String)>(c)?))
-            })
-        })
-        .await
-        .unwrap()
-        .expect("cooperatives")
-        .into_iter()
-        .unzip()
-    };
-    println!(
-        "\nbackend: {:?}; {} cooperatives; {} sequential requests per row\n",
-        db.backend(),
-        ids.len(),
-        args.requests
-    );
-    if !args.export_only {
-        let n = args.requests;
-        let by_id: Vec<String> = (0..n).map(|_| format!("/api/v1/cooperatives/{}", rng.pick(&ids))).collect();
-        let filtered = |rng: &mut Rng| {
-            let province = 1001 + rng.range(0, 59);
-            let sector = *rng.pick(&[
-                "crop_farming",
-                "livestock",
-                "general_agriculture",
-                "transport",
-                "trade_services",
-            ]);
-            format!("/api/v1/cooperatives?province={province}&sector={sector}&status=active&limit=50")
-        };
-        let page_one: Vec<String> = (0..n).map(|_| filtered(&mut rng)).collect();
-        // Page 10,000 of 50 where the register is that large (most cooperatives are active).
-        let deep_offset = (9_999 * 50).min(ids.len() as i64 * 8 / 10);
-        let deep_page = deep_offset / 50 + 1;
-        let cursors: Vec<String> = {
-            let db = db.clone();
-            let offsets: Vec<i64> = (0..10).map(|i| deep_offset + i * 5).collect();
-            actix_web::web::block(move || offsets.into_iter().map(|o| deep_cursor(&db, o)).collect())
-                .await
-                .unwrap()
-        };
-        let deep: Vec<String> = (0..n)
-            .map(|_| format!("/api/v1/cooperatives?status=active&limit=50&cursor={}", rng.pick(&cursors)))
-            .collect();
-        let typing: Vec<String> = (0..n)
-            .map(|i| {
-                let picked: &String = rng.pick(&names);
-                let name = coop_registry::text::fold(picked);
-                let cut = (3 + i % 12).min(name.len());
-                let typed: String = name.chars().take(cut).collect();
-                format!(
-                    "/api/v1/cooperatives?q={}&limit=20",
-                    form_urlencoded::byte_serialize(typed.as_bytes()).collect::<String>()
-                )
-            })
-            .collect();
-
-        println!("| request | requests | p50 ms | p99 ms | max ms | errors |");
-        println!("| --- | ---: | ---: | ---: | ---: | ---: |");
-        let deep_name = format!("list page {deep_page} (status, by name)");
-        for (name, paths) in [
-            ("fetch by id", &by_id),
-            ("list page 1 (province + sector + status)", &page_one),
-            (deep_name.as_str(), &deep),
-            ("search as you type (3–14 letters)", &typing),
-        ] {
-            let (latencies, errors) = time_paths(&client, paths).await;
-            println!(
-                "| {name} | {} | {} | {} | {} | {errors} |",
-                latencies.len(),
-                ms(percentile(&latencies, 50.0)),
-                ms(percentile(&latencies, 99.0)),
-                ms(*latencies.last().unwrap())
-            );
-        }
-
-        let healthz = throughput(&client, Arc::new(vec!["/healthz".to_owned()]), args.seconds).await;
-        let fetches = throughput(&client, Arc::new(by_id.clone()), args.seconds).await;
-        println!("\n| throughput, 32 in flight | requests/s |\n| --- | ---: |");
-        println!("| /healthz (framework ceiling) | {healthz:.0} |");
-        println!("| fetch by id | {fetches:.0} ({:.0}% of /healthz) |", 100.0 * fetches / healthz);
     }
+}
+
+async fn run(args: Args) {
+    let mut rng = Rng::new(1);
+    if args.only.as_deref() != Some("import") {
+        let main_settings = settings(&args.database_url);
+        let db = actix_web::web::block(move || Db::connect(&main_settings))
+            .await
+            .unwrap()
+            .expect("database opens");
+        let served = db.clone();
+        let server = HttpServer::new(move || app(served.clone(), HttpSettings::default()))
+            .workers(2)
+            .disable_signals()
+            .bind("127.0.0.1:0")
+            .expect("bind");
+        let client = Client::new(format!("http://127.0.0.1:{}", server.addrs()[0].port()));
+        let handle = server.run();
+        let stop = handle.handle();
+        actix_rt::spawn(handle);
+
+        let (ids, names): (Vec<i64>, Vec<String>) = {
+            let db = db.clone();
+            actix_web::web::block(move || {
+                db.read_blocking(|conn| {
+                    Ok(on_backend!(conn, c => organizations::table
+                        .filter(organizations::kind.eq("cooperative"))
+                        .select((organizations::id, organizations::name))
+                        .load::<(i64, String)>(c)?))
+                })
+            })
+            .await
+            .unwrap()
+            .expect("cooperatives")
+            .into_iter()
+            .unzip()
+        };
+        println!(
+            "\nbackend: {:?}; {} cooperatives; {} sequential requests per row\n",
+            db.backend(),
+            ids.len(),
+            args.requests
+        );
+
+        if args.only.is_none() {
+            reads(&db, &client, &args, &ids, &names, &mut rng).await;
+        }
+        export(&client).await;
+        stop.stop(true).await;
+    }
+    if args.only.as_deref() != Some("export") {
+        import(&args, &mut rng).await;
+    }
+}
+
+/// Latencies of single requests, and the throughput of fetch by id against `/healthz`.
+async fn reads(db: &Db, client: &Client, args: &Args, ids: &[i64], names: &[String], rng: &mut Rng) {
+    let n = args.requests;
+    let by_id: Vec<String> = (0..n).map(|_| format!("/api/v1/cooperatives/{}", rng.pick(ids))).collect();
+    let filtered = |rng: &mut Rng| {
+        let province = 1001 + rng.range(0, 59);
+        let sector =
+            *rng.pick(&["crop_farming", "livestock", "general_agriculture", "transport", "trade_services"]);
+        format!("/api/v1/cooperatives?province={province}&sector={sector}&status=active&limit=50")
+    };
+    let page_one: Vec<String> = (0..n).map(|_| filtered(rng)).collect();
+    // Page 10,000 of 50 where the register is that large (most cooperatives are active).
+    let deep_offset = (9_999 * 50).min(ids.len() as i64 * 8 / 10);
+    let deep_page = deep_offset / 50 + 1;
+    let cursors: Vec<String> = {
+        let db = db.clone();
+        let offsets: Vec<i64> = (0..10).map(|i| deep_offset + i * 5).collect();
+        actix_web::web::block(move || offsets.into_iter().map(|o| deep_cursor(&db, o)).collect())
+            .await
+            .unwrap()
+    };
+    let deep: Vec<String> = (0..n)
+        .map(|_| format!("/api/v1/cooperatives?status=active&limit=50&cursor={}", rng.pick(&cursors)))
+        .collect();
+    let typing: Vec<String> = (0..n)
+        .map(|i| {
+            let picked: &String = rng.pick(names);
+            let name = coop_registry::text::fold(picked);
+            let cut = (3 + i % 12).min(name.len());
+            let typed: String = name.chars().take(cut).collect();
+            format!(
+                "/api/v1/cooperatives?q={}&limit=20",
+                form_urlencoded::byte_serialize(typed.as_bytes()).collect::<String>()
+            )
+        })
+        .collect();
+
+    println!("| request | requests | p50 ms | p99 ms | max ms | errors |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: |");
+    let deep_name = format!("list page {deep_page} (status, by name)");
+    for (name, paths) in [
+        ("fetch by id", &by_id),
+        ("list page 1 (province + sector + status)", &page_one),
+        (deep_name.as_str(), &deep),
+        ("search as you type (3–14 letters)", &typing),
+    ] {
+        let (latencies, errors) = time_paths(client, paths).await;
+        println!(
+            "| {name} | {} | {} | {} | {} | {errors} |",
+            latencies.len(),
+            ms(percentile(&latencies, 50.0)),
+            ms(percentile(&latencies, 99.0)),
+            ms(*latencies.last().unwrap())
+        );
+    }
+
+    let healthz = throughput(client, Arc::new(vec!["/healthz".to_owned()]), args.seconds).await;
+    let fetches = throughput(client, Arc::new(by_id.clone()), args.seconds).await;
+    println!("\n| throughput, 32 in flight | requests/s |\n| --- | ---: |");
+    println!("| /healthz (framework ceiling) | {healthz:.0} |");
+    println!("| fetch by id | {fetches:.0} ({:.0}% of /healthz) |", 100.0 * fetches / healthz);
+}
+
+/// A CSV export of every cooperative: rows per second and the rise in resident memory.
+async fn export(client: &Client) {
     let before = rss_kib();
     let peak = Arc::new(AtomicU64::new(before));
     let sampling = Arc::new(AtomicBool::new(true));
@@ -325,11 +350,10 @@ async fn run(args: Args) {
         rows as f64 / took.as_secs_f64(),
         (peak.load(Ordering::Relaxed).saturating_sub(before)) as f64 / 1024.0
     );
-    stop.stop(true).await;
-    if args.export_only {
-        return;
-    }
+}
 
+/// An import of generated rows into an empty database.
+async fn import(args: &Args, rng: &mut Rng) {
     let dir = tempfile::tempdir().expect("temp dir");
     let import_url = args
         .import_url
@@ -338,7 +362,7 @@ async fn run(args: Args) {
     let import_settings = settings(&import_url);
     let target =
         actix_web::web::block(move || Db::connect(&import_settings)).await.unwrap().expect("import database");
-    let csv = spreadsheet(args.import_rows, &mut rng);
+    let csv = spreadsheet(args.import_rows, rng);
     let rows = args.import_rows;
     let took = actix_web::web::block(move || {
         let started = Instant::now();
@@ -346,7 +370,7 @@ async fn run(args: Args) {
             .write_blocking(|c| {
                 coop_registry::import::import(c, &Actor::command_line(), OrgKind::Cooperative, &csv, false)
             })
-            .unwrap_or_else(|e| panic!("import failed: {:?}", e.problem()));
+            .unwrap_or_else(|e| panic!("import failed: {e:?}"));
         assert_eq!(report.imported, rows);
         started.elapsed()
     })
@@ -362,6 +386,7 @@ async fn run(args: Args) {
 
 fn main() {
     coop_registry::db::sqlite_one_thread_per_connection();
+    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
     let args = parse_args();
     actix_rt::System::new().block_on(run(args));
 }
