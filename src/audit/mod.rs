@@ -179,19 +179,41 @@ fn write(
     write_all(conn, &[NewEntry::new(actor, action, object, before, after)])
 }
 
-/// Records that each object was just created, shown whole as the caller gives it: the
-/// view of the values it wrote, where [`created`] would read each object back.
+/// Entries made, not yet written: see [`creations`].
+pub struct Entries<'a>(Vec<NewEntry<'a>>);
+
+/// Entries saying that each object was just created, shown whole as the caller gives it:
+/// the view of the values it wrote, where [`created`] would read each object back. They
+/// need no connection, so a bulk write can make them while its connection does other work.
+pub fn creations<'a, T: Serialize>(
+    actor: &'a Actor,
+    action: &'a str,
+    objects: impl IntoIterator<Item = (Object, T)>,
+) -> Result<Entries<'a>, ApiError> {
+    // Straight to text: through a `Value` took twice as long, for the same JSON object.
+    objects
+        .into_iter()
+        .map(|(object, view)| {
+            let after = serde_json::to_string(&view).map_err(|e| ApiError::Internal(e.to_string()))?;
+            Ok(NewEntry { after: Some(after), ..NewEntry::new(actor, action, object, None, None) })
+        })
+        .collect::<Result<Vec<_>, ApiError>>()
+        .map(Entries)
+}
+
+/// Writes entries [`creations`] made.
+pub fn write_entries(conn: &mut Conn, entries: &Entries) -> Result<(), ApiError> {
+    write_all(conn, &entries.0)
+}
+
+/// Records that each object was just created: [`creations`], written.
 pub fn created_all<T: Serialize>(
     conn: &mut Conn,
     actor: &Actor,
     action: &str,
     objects: impl IntoIterator<Item = (Object, T)>,
 ) -> Result<(), ApiError> {
-    let entries = objects
-        .into_iter()
-        .map(|(object, view)| Ok(NewEntry::new(actor, action, object, None, Some(json(Ok(view))?))))
-        .collect::<Result<Vec<_>, ApiError>>()?;
-    write_all(conn, &entries)
+    write_entries(conn, &creations(actor, action, objects)?)
 }
 
 /// Records that `object` was just created (it is shown whole).

@@ -232,3 +232,31 @@ db_test!(a_bad_row_anywhere_rolls_back_everything, |app| {
     let after = state(&app).await;
     assert_eq!((after.0, after.1 - before.1), (301, 300));
 });
+
+db_test!(a_large_file_reports_each_bad_row_by_its_line, |app| {
+    // Large enough that its rows are checked in parts, on more than one core.
+    let good = sheet(0, 2_500, 2000);
+    let mut lines: Vec<String> = good.lines().map(str::to_owned).collect();
+    // Lines 2 (the first row), 1,252 and 2,501 (the last): a district of another
+    // province, a negative capital, a number an earlier row took.
+    for (line, from, to) in [
+        (2, ",Bắc Giang,101,", ",Bắc Giang,Đông Hưng,"),
+        (1_252, ",\"1100000000\",", ",\"-5\","),
+        (2_501, "IMP002499,", "IMP000007,"),
+    ] {
+        assert!(lines[line - 1].contains(from), "line {line}: {}", lines[line - 1]);
+        lines[line - 1] = lines[line - 1].replacen(from, to, 1);
+    }
+    let refused = import(&app, "", &lines.join("\n")).await.problem(422);
+    let fields: Vec<&str> =
+        refused["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(
+        fields,
+        ["row 2, district", "row 1252, charter_capital", "row 2501, registration_number"],
+        "{refused}"
+    );
+    assert_eq!(
+        app.get("/api/v1/cooperatives?limit=1").await.json()["items"].as_array().map(Vec::len),
+        Some(0)
+    );
+});
