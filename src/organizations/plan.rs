@@ -33,6 +33,9 @@ enum Driver {
     Sector,
     /// `organizations_kind_*`: (kind, status, sort).
     Kind,
+    /// SQLite: the rows of a search's few full-text matches, by id, then sorted (see
+    /// [`Plan::by_text`]); every filter is checked.
+    Text,
 }
 
 /// One keyset seek: the values of the driving index's equality prefix.
@@ -76,7 +79,7 @@ impl Plan {
             None => Status::ALL.iter().copied().map(Some).collect(),
         };
         let seeks = match driver {
-            Driver::District => vec![Seek::default()],
+            Driver::District | Driver::Text => vec![Seek::default()],
             Driver::Province => {
                 f.provinces.iter().flatten().map(|&p| Seek { province: Some(p), status: None }).collect()
             }
@@ -86,6 +89,19 @@ impl Plan {
         };
         let by_date = matches!(sort, SortKey::RegistrationDate | SortKey::RegistrationDateDesc);
         Plan { driver, seeks, sqlite, by_date }
+    }
+
+    /// The plan of a page read from its search's full-text matches (SQLite) rather than
+    /// in sort order: one seek, every filter checked (`+column`), so that the planner
+    /// looks the matches up by id and sorts them. That pays where the matches are few:
+    /// walking the sort order to the page's rows would pass every row between them.
+    pub fn by_text(&self) -> Plan {
+        Plan {
+            driver: Driver::Text,
+            seeks: vec![Seek::default()],
+            sqlite: self.sqlite,
+            by_date: self.by_date,
+        }
     }
 
     /// `column` as a condition reads it: bare where the driving index seeks on it,
@@ -106,7 +122,8 @@ impl Plan {
         seek: Seek,
         (low, high): (Option<&str>, Option<&str>),
     ) -> Vec<Condition> {
-        let kind_column = self.column("kind", self.driver != Driver::District);
+        let kind_column =
+            self.column("kind", matches!(self.driver, Driver::Province | Driver::Sector | Driver::Kind));
         let mut out = vec![Sql::new(format!("{kind_column} = ")).string(kind.as_str())];
         if let Some(p) = seek.province {
             out.push(Sql::new(format!("{} = ", self.column("province_id", true))).int(p));
@@ -114,7 +131,10 @@ impl Plan {
             out.push(Sql::new(format!("{} IN (", self.column("province_id", false))).ints(ps).text(")"));
         }
         if let Some(d) = f.district {
-            out.push(Sql::new(format!("{} = ", self.column("district_id", true))).int(d));
+            out.push(
+                Sql::new(format!("{} = ", self.column("district_id", self.driver == Driver::District)))
+                    .int(d),
+            );
         }
         if let Some(s) = f.sector {
             out.push(
@@ -128,7 +148,7 @@ impl Plan {
             let seeks = matches!(self.driver, Driver::Sector | Driver::Kind);
             out.push(Sql::new(format!("{} = ", self.column("status", seeks))).string(s.as_str()));
         }
-        let date = self.column("registration_date", self.by_date);
+        let date = self.column("registration_date", self.by_date && self.driver != Driver::Text);
         let narrower = |bound: Option<&str>, keep: fn(&str, &str) -> bool, d: NaiveDate| {
             self.by_date && bound.is_some_and(|b| keep(b, &d.to_string()))
         };

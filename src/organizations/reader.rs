@@ -2,6 +2,7 @@
 //! of the [`Plan`] is a stream in the list's order, read a chunk at a time after its own
 //! position; the streams are merged, so a row read is a row used (up to the last chunk).
 
+use std::cell::OnceCell;
 use std::collections::VecDeque;
 
 use chrono::NaiveDate;
@@ -9,7 +10,7 @@ use diesel::prelude::*;
 
 use super::input::{ListQuery, SortKey};
 use super::model::Organization;
-use super::plan::{Filters, Plan};
+use super::plan::{Filters, Plan, Seek};
 use super::queries::organization_rows;
 pub use super::record::Record;
 use super::views::OrganizationRow;
@@ -64,6 +65,14 @@ pub struct Reader {
     filters: Filters,
     plan: Plan,
     search: text::Search,
+    /// The FTS5 phrase of what was typed (SQLite, three characters or more): the second
+    /// relevance tier's names hold it.
+    phrase: Option<String>,
+    /// SQLite: whether the words' (and the phrase's) full-text matches are few enough to
+    /// read the pages that check them from the matches (see [`Plan::by_text`]); counted
+    /// when a read first needs to know.
+    few_words: OnceCell<bool>,
+    few_phrase: OnceCell<bool>,
     typed: String,
 }
 
@@ -183,12 +192,45 @@ macro_rules! read_seek {
             _ => (value(&after), value(&until)),
         };
         let searched = reader.sort != SortKey::Relevance || tier > 0;
+        // The second tier's names hold the typed phrase, which narrows far more than its
+        // words apart.
+        let phrase_tier = reader.sort == SortKey::Relevance && tier == 1 && reader.phrase.is_some();
+        let (terms, few) = if phrase_tier {
+            (reader.phrase.as_ref(), &reader.few_phrase)
+        } else {
+            (reader.search.fts.as_ref().filter(|_| searched), &reader.few_words)
+        };
+        let by_text = match terms {
+            Some(terms) => match few.get() {
+                Some(few) => *few,
+                None => {
+                    let counted = text::few_matches(conn, "organizations", terms)?;
+                    *few.get_or_init(|| counted)
+                }
+            },
+            None => false,
+        };
+        // A phrase of many matches is checked on the name the walk reads in its index
+        // (`has_phrase` below), which soon fills the page: reading its matches first
+        // cost more. Words of many matches stay a set read first: checked on the rows'
+        // text instead, a walk that passes many rows before its page fills (say "htx an"
+        // past every "hop tac xa …") cost twice as much.
+        let terms = terms.filter(|_| by_text || !phrase_tier);
+        if by_text && seek > 0 {
+            // The one seek of the text plan reads every seek's rows.
+            return Ok(Vec::new());
+        }
         let typed = &reader.typed;
         let (prefix_end, phrase) = (format!("{typed}\u{10FFFF}"), format!("% {}%", text::like_escape(typed)));
         let limit = i64::try_from(n).unwrap_or(i64::MAX);
         Ok(on_backend!(conn, c => {
             let mut query = $rows!().into_boxed();
-            for condition in reader.plan.conditions(reader.kind, &reader.filters, reader.plan.seeks[seek], (low, high)) {
+            let conditions = if by_text {
+                reader.plan.by_text().conditions(reader.kind, &reader.filters, Seek::default(), (low, high))
+            } else {
+                reader.plan.conditions(reader.kind, &reader.filters, reader.plan.seeks[seek], (low, high))
+            };
+            for condition in conditions {
                 query = query.filter(condition);
             }
             // A name that starts with what was typed holds every word of it, so the
@@ -196,7 +238,7 @@ macro_rules! read_seek {
             for pattern in reader.search.like.iter().filter(|_| searched) {
                 query = query.filter(organizations::search_text.like(pattern.clone()).escape('\\'));
             }
-            if let Some(terms) = reader.search.fts.as_ref().filter(|_| searched) {
+            if let Some(terms) = terms {
                 query = query.filter(text::fts_match("organizations", terms));
             }
             if reader.sort == SortKey::Relevance {
@@ -300,13 +342,18 @@ impl Reader {
             registered_to: filter.registered_to,
         };
         let sqlite = conn.backend() == Backend::Sqlite;
+        let search = text::search(filter.q.as_deref().unwrap_or(""), sqlite);
+        let typed = filter.q.as_deref().map(fold).unwrap_or_default();
         Ok(Reader {
             kind,
             sort,
             plan: Plan::new(&filters, sort, sqlite),
             filters,
-            search: text::search(filter.q.as_deref().unwrap_or(""), sqlite),
-            typed: filter.q.as_deref().map(fold).unwrap_or_default(),
+            search,
+            phrase: (sqlite && typed.chars().count() >= 3).then(|| text::fts_phrase(&typed)),
+            few_words: OnceCell::new(),
+            few_phrase: OnceCell::new(),
+            typed,
         })
     }
 

@@ -2,6 +2,7 @@
 //! however many seeks it merges (every status, a merged province's predecessors), pages
 //! and exports hold exactly the rows a plain SQL query selects, in its order.
 
+use coop_registry::db::Backend;
 use coop_registry::on_backend;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
@@ -23,10 +24,12 @@ async fn expected(app: &TestApp, condition: &str, sort: &str) -> Vec<i64> {
         None => (sort, "ASC"),
     };
     let column = if column == "name" { "name_key" } else { column };
-    let sql = format!(
-        "SELECT id FROM organizations WHERE kind = 'cooperative' {condition} \
-         ORDER BY {column} {direction}, id {direction}"
-    );
+    selected(app, &format!("{condition} ORDER BY {column} {direction}, id {direction}")).await
+}
+
+/// The ids of cooperatives a plain query selects, in the order `tail` gives.
+async fn selected(app: &TestApp, tail: &str) -> Vec<i64> {
+    let sql = format!("SELECT id FROM organizations WHERE kind = 'cooperative' {tail}");
     let db = app.db.clone();
     let rows = actix_web::web::block(move || {
         db.read_blocking(|conn| Ok(on_backend!(conn, c => diesel::sql_query(sql).load::<Id>(c))?))
@@ -217,5 +220,72 @@ db_test!(ndjson_export_lines_are_the_record_views, |app| {
         let view = app.get(&format!("/api/v1/cooperatives/{}", record["id"])).await;
         assert_eq!(record, view.json(), "the export's line is the record's view");
         assert_eq!(*line, view.body.as_slice(), "byte for byte");
+    }
+});
+
+db_test!(searches_follow_the_plain_query_on_either_plan, |app| {
+    load_demo(&app).await;
+    // SQLite reads a search's few full-text matches by id and sorts them, and walks the
+    // list's order past many: both plans are checked here.
+    if app.db.backend() == Backend::Sqlite {
+        let few = |terms: &'static str| {
+            let db = app.db.clone();
+            async move {
+                actix_web::web::block(move || {
+                    db.read_blocking(|conn| coop_registry::text::few_matches(conn, "organizations", terms))
+                })
+                .await
+                .unwrap()
+                .unwrap()
+            }
+        };
+        assert!(few(r#""thuy" "san""#).await, "few matches");
+        assert!(!few(r#""htx""#).await, "many matches");
+    }
+    let merged =
+        format!("(SELECT id FROM provinces WHERE id = {BAC_NINH_2025} OR successor_id = {BAC_NINH_2025})");
+    let words =
+        |words: &[&str]| words.iter().map(|w| format!("AND search_text LIKE '%{w}%' ")).collect::<String>();
+    let searches = [
+        ("q=thuy%20san".to_owned(), words(&["thuy", "san"])),
+        (
+            "q=Th%E1%BB%A7y%20s%E1%BA%A3n%20a&status=active".to_owned(),
+            words(&["thuy", "san", "a"]) + "AND status = 'active'",
+        ),
+        (
+            format!("q=thuy%20san&province={BAC_NINH_2025}"),
+            words(&["thuy", "san"]) + &format!("AND province_id IN {merged}"),
+        ),
+        ("q=htx".to_owned(), words(&["htx"])),
+        (
+            format!("q=htx%20an&province={BAC_NINH_2025}"),
+            words(&["htx", "an"]) + &format!("AND province_id IN {merged}"),
+        ),
+    ];
+    for (query, condition) in &searches {
+        let want = expected(&app, condition, "name").await;
+        assert!(!want.is_empty(), "{query} finds something");
+        for sort in SORTS {
+            assert_eq!(
+                paged(&app, query, sort).await,
+                expected(&app, condition, sort).await,
+                "{query} by {sort}"
+            );
+        }
+    }
+    // By relevance: names that start with what was typed, then names with a word that
+    // starts it, then the other matches; by name within each.
+    // (The phrase "htx" has many matches, "thuy san" and "htx an" few.)
+    for (typed, query) in [("thuy san", "q=thuy%20san"), ("htx an", "q=htx%20an"), ("htx", "q=htx")] {
+        let condition = words(&typed.split(' ').collect::<Vec<_>>());
+        let want = selected(
+            &app,
+            &format!(
+                "{condition} ORDER BY CASE WHEN name_key LIKE '{typed}%' THEN 0 \
+                 WHEN name_key LIKE '% {typed}%' THEN 1 ELSE 2 END, name_key, id"
+            ),
+        )
+        .await;
+        assert_eq!(paged(&app, query, "relevance").await, want, "{query} by relevance");
     }
 });
