@@ -74,8 +74,8 @@ pub fn fts_match(table: &str, terms: &str) -> Sql {
 /// Whether the rows of `table` that match `terms` in its FTS5 index (SQLite) are few
 /// enough that reading them all and sorting them beats walking the list's sort order:
 /// at most √(27 · rows). A walk reaches a page of 20 after passing about 20 · rows /
-/// matches rows, each checked for about 1.4 times what reading a match costs, so the two
-/// cost the same at √(28 · rows) matches. Counting stops past that bound; the rows are
+/// matches rows, each checked for about 1.35 times what reading a match costs, so the
+/// two cost the same at √(27 · rows) matches. Counting stops past that bound; the rows are
 /// estimated by the largest id (nothing is deleted). PostgreSQL plans by its statistics.
 pub fn few_matches(conn: &mut Conn, table: &str, terms: &str) -> Result<bool, ApiError> {
     let Conn::Sqlite(c) = conn else {
