@@ -4,7 +4,7 @@
 //! target/release/coop-registry --database-url /tmp/bench.db generate --cooperatives 1000000
 //! cargo bench --bench registry -- --database-url /tmp/bench.db \
 //!     [--import-database-url <empty db>] [--requests 400] [--import-rows 100000] [--seconds 5] \
-//!     [--only export|import]
+//!     [--only reads|export|import]
 //! ```
 //!
 //! Serves the database in-process on 127.0.0.1 (two workers) and measures, on the
@@ -14,7 +14,7 @@
 //! framework's ceiling) and of fetch by id, with 32 requests in flight; a CSV export of
 //! every cooperative (rows per second, and how far the process's resident memory rose);
 //! and an import of generated rows into an empty database (a fresh SQLite file unless `--import-database-url`).
-//! `--only export` measures the export alone; `--only import` the import alone (no
+//! `--only reads` measures the requests alone, `--only export` the export alone; `--only import` the import alone (no
 //! `--database-url` needed). `RUST_LOG=coop_registry=debug` prints the import's phases.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -51,7 +51,7 @@ struct Args {
 fn usage() -> ! {
     eprintln!(
         "usage: cargo bench --bench registry -- --database-url <url> [--import-database-url <url>] \
-         [--requests 400] [--import-rows 100000] [--seconds 5] [--only export|import]"
+         [--requests 400] [--import-rows 100000] [--seconds 5] [--only reads|export|import]"
     );
     std::process::exit(2)
 }
@@ -76,7 +76,7 @@ fn parse_args() -> Args {
             "--seconds" => args.seconds = value().parse().unwrap_or_else(|_| usage()),
             "--only" => {
                 let part = value();
-                if part != "export" && part != "import" {
+                if !["reads", "export", "import"].contains(&part.as_str()) {
                     usage()
                 }
                 args.only = Some(part)
@@ -240,13 +240,16 @@ async fn run(args: Args) {
             args.requests
         );
 
-        if args.only.is_none() {
+        let runs = |part: &str| args.only.as_deref().is_none_or(|only| only == part);
+        if runs("reads") {
             reads(&db, &client, &args, &ids, &names, &mut rng).await;
         }
-        export(&client).await;
+        if runs("export") {
+            export(&client).await;
+        }
         stop.stop(true).await;
     }
-    if args.only.as_deref() != Some("export") {
+    if args.only.as_deref().is_none_or(|only| only == "import") {
         import(&args, &mut rng).await;
     }
 }
