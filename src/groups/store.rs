@@ -77,6 +77,8 @@ pub fn list(conn: &mut Conn, filter: &GroupListQuery) -> Result<Page<GroupRow>, 
     };
     let limit = filter.limit.unwrap_or(DEFAULT_LIMIT);
     let search = text::search(filter.q.as_deref().unwrap_or(""), conn.backend() == Backend::Sqlite);
+    // PostgreSQL: the search's patterns decide the plan (see `Bounded::planned_for_values`).
+    let replan = conn.backend() == Backend::Postgres && !search.like.is_empty();
 
     let mut rows: Vec<GroupRow> = on_backend!(conn, c => {
         let mut query = group_rows!().into_boxed();
@@ -113,7 +115,12 @@ pub fn list(conn: &mut Conn, filter: &GroupListQuery) -> Result<Page<GroupRow>, 
             GroupSort::FoundingDate => keyset!(query, cooperative_groups::founding_date, cooperative_groups::id, after_date, asc),
             GroupSort::FoundingDateDesc => keyset!(query, cooperative_groups::founding_date, cooperative_groups::id, after_date, desc),
         };
-        Bounded::new(query.limit(limit + 1)).load(c)
+        let query = query.limit(limit + 1);
+        if replan {
+            Bounded::planned_for_values(query).load(c)
+        } else {
+            Bounded::new(query).load(c)
+        }
     })?;
     let next_cursor = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);

@@ -223,6 +223,10 @@ macro_rules! read_seek {
         let typed = &reader.typed;
         let (prefix_end, phrase) = (format!("{typed}\u{10FFFF}"), format!("% {}%", text::like_escape(typed)));
         let limit = i64::try_from(n).unwrap_or(i64::MAX);
+        // PostgreSQL: how many rows a search's patterns match decides the plan (SQLite
+        // plans without values). The first relevance tier checks no pattern, being a
+        // range of the name index whatever was typed: its plan is kept.
+        let replan = conn.backend() == Backend::Postgres && searched && !reader.search.like.is_empty();
         Ok(on_backend!(conn, c => {
             let mut query = $rows!().into_boxed();
             let conditions = if by_text {
@@ -275,7 +279,12 @@ macro_rules! read_seek {
                 SortKey::RegistrationDate => keyset!(query, organizations::registration_date, organizations::id, after_date, asc),
                 SortKey::RegistrationDateDesc => keyset!(query, organizations::registration_date, organizations::id, after_date, desc),
             };
-            Bounded::new(query.limit(limit)).load::<$row>(c)?
+            let query = query.limit(limit);
+            if replan {
+                Bounded::planned_for_values(query).load::<$row>(c)?
+            } else {
+                Bounded::new(query).load::<$row>(c)?
+            }
         }))
     }
         }

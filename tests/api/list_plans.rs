@@ -3,7 +3,10 @@
 //! and exports hold exactly the rows a plain SQL query selects, in its order.
 
 use coop_registry::db::Backend;
+use coop_registry::domain::OrgKind;
 use coop_registry::on_backend;
+use coop_registry::organizations::input::ListQuery;
+use coop_registry::organizations::queries;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
@@ -288,4 +291,37 @@ db_test!(searches_follow_the_plain_query_on_either_plan, |app| {
         .await;
         assert_eq!(paged(&app, query, "relevance").await, want, "{query} by relevance");
     }
+});
+
+db_test!(postgres_plans_each_search_for_its_words, |app| {
+    if app.db.backend() != Backend::Postgres {
+        return; // SQLite plans a statement once, without its values.
+    }
+    load_demo(&app).await;
+    #[derive(QueryableByName)]
+    struct Statement {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        statement: String,
+    }
+    let db = app.db.clone();
+    let kept = actix_web::web::block(move || {
+        db.read_blocking(|conn| {
+            // PostgreSQL would keep a generic plan for a statement it ran five times.
+            for _ in 0..6 {
+                for q in [None, Some("thuy san"), Some("htx an")] {
+                    let filter = ListQuery { q: q.map(str::to_owned), ..ListQuery::default() };
+                    queries::list(conn, OrgKind::Cooperative, &filter)?;
+                }
+            }
+            Ok(on_backend!(conn, c => diesel::sql_query("SELECT statement FROM pg_prepared_statements")
+                .load::<Statement>(c))?)
+        })
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let lists: Vec<&str> =
+        kept.iter().map(|s| s.statement.as_str()).filter(|s| s.contains("ORDER BY")).collect();
+    assert!(!lists.is_empty(), "the list without a search is a kept statement");
+    assert!(lists.iter().all(|s| !s.contains("search_text")), "no search is a kept statement: {lists:#?}");
 });
