@@ -241,13 +241,23 @@ impl<Q> Bounded<Q> {
         Bounded { query, cached }
     }
 
-    /// A query that is never cached, so that it is planned for its values on every run:
-    /// PostgreSQL keeps a generic plan for a prepared statement after five runs, and a
-    /// generic plan cannot see how many rows a search's `LIKE` patterns match. Words in
-    /// half the names ("tac xa") were then read in full and sorted (90–430 ms at 100,000
-    /// units) where walking the name index fills the page at once (0.2 ms).
-    pub fn planned_for_values(query: Q) -> Bounded<Q> {
-        Bounded { query, cached: false }
+    /// [`Bounded::new`], unless `per_run`: then a query that is never cached, so that it is
+    /// planned for its values on every run. PostgreSQL keeps a generic plan for a prepared
+    /// statement after five runs, and a generic plan cannot see how many rows a search's
+    /// `LIKE` patterns match: words in half the names ("tac xa") were then read in full
+    /// and sorted (90–430 ms at 100,000 units) where walking the name index fills the page
+    /// at once (0.2 ms).
+    pub fn planned_per_run_if<DB>(query: Q, per_run: bool) -> Bounded<Q>
+    where
+        DB: Backend + Default,
+        DB::QueryBuilder: Default,
+        Q: QueryFragment<DB>,
+    {
+        if per_run {
+            Bounded { query, cached: false }
+        } else {
+            Bounded::new(query)
+        }
     }
 }
 

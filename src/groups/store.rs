@@ -77,7 +77,7 @@ pub fn list(conn: &mut Conn, filter: &GroupListQuery) -> Result<Page<GroupRow>, 
     };
     let limit = filter.limit.unwrap_or(DEFAULT_LIMIT);
     let search = text::search(filter.q.as_deref().unwrap_or(""), conn.backend() == Backend::Sqlite);
-    // PostgreSQL: the search's patterns decide the plan (see `Bounded::planned_for_values`).
+    // PostgreSQL: the search's patterns decide the plan (see `Bounded::planned_per_run_if`).
     let replan = conn.backend() == Backend::Postgres && !search.like.is_empty();
 
     let mut rows: Vec<GroupRow> = on_backend!(conn, c => {
@@ -115,12 +115,7 @@ pub fn list(conn: &mut Conn, filter: &GroupListQuery) -> Result<Page<GroupRow>, 
             GroupSort::FoundingDate => keyset!(query, cooperative_groups::founding_date, cooperative_groups::id, after_date, asc),
             GroupSort::FoundingDateDesc => keyset!(query, cooperative_groups::founding_date, cooperative_groups::id, after_date, desc),
         };
-        let query = query.limit(limit + 1);
-        if replan {
-            Bounded::planned_for_values(query).load(c)
-        } else {
-            Bounded::new(query).load(c)
-        }
+        Bounded::planned_per_run_if(query.limit(limit + 1), replan).load(c)
     })?;
     let next_cursor = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);

@@ -279,12 +279,7 @@ macro_rules! read_seek {
                 SortKey::RegistrationDate => keyset!(query, organizations::registration_date, organizations::id, after_date, asc),
                 SortKey::RegistrationDateDesc => keyset!(query, organizations::registration_date, organizations::id, after_date, desc),
             };
-            let query = query.limit(limit);
-            if replan {
-                Bounded::planned_for_values(query).load::<$row>(c)?
-            } else {
-                Bounded::new(query).load::<$row>(c)?
-            }
+            Bounded::planned_per_run_if(query.limit(limit), replan).load::<$row>(c)?
         }))
     }
         }
