@@ -44,7 +44,7 @@ struct Args {
     requests: usize,
     import_rows: usize,
     seconds: u64,
-    /// Only this part: "export" or "import".
+    /// Only this part: "reads", "export" or "import".
     only: Option<String>,
 }
 
@@ -200,7 +200,8 @@ fn settings(url: &str) -> DbSettings {
 
 async fn run(args: Args) {
     let mut rng = Rng::new(1);
-    if args.only.as_deref() != Some("import") {
+    let runs = |part: &str| args.only.as_deref().is_none_or(|only| only == part);
+    if runs("reads") || runs("export") {
         let main_settings = settings(&args.database_url);
         let db = actix_web::web::block(move || Db::connect(&main_settings))
             .await
@@ -240,7 +241,6 @@ async fn run(args: Args) {
             args.requests
         );
 
-        let runs = |part: &str| args.only.as_deref().is_none_or(|only| only == part);
         if runs("reads") {
             reads(&db, &client, &args, &ids, &names, &mut rng).await;
         }
@@ -249,7 +249,7 @@ async fn run(args: Args) {
         }
         stop.stop(true).await;
     }
-    if args.only.as_deref().is_none_or(|only| only == "import") {
+    if runs("import") {
         import(&args, &mut rng).await;
     }
 }
