@@ -133,6 +133,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// A name's key from each word after the first on (migration `name_tails`).
+    name_tails (organization_id, word) {
+        organization_id -> BigInt,
+        word -> Integer,
+        tail -> Text,
+    }
+}
+
 diesel::joinable!(districts -> provinces (province_id));
 diesel::joinable!(organizations -> sectors (sector_id));
 diesel::joinable!(organizations -> provinces (province_id));
@@ -140,6 +149,7 @@ diesel::joinable!(organizations -> districts (district_id));
 diesel::joinable!(capital_entries -> organizations (organization_id));
 diesel::joinable!(member_entries -> organizations (organization_id));
 diesel::joinable!(location_entries -> organizations (organization_id));
+diesel::joinable!(name_tails -> organizations (organization_id));
 diesel::joinable!(cooperative_groups -> sectors (sector_id));
 diesel::joinable!(cooperative_groups -> provinces (province_id));
 diesel::joinable!(cooperative_groups -> districts (district_id));
@@ -203,6 +213,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     capital_entries,
     member_entries,
     location_entries,
+    name_tails,
     union_memberships,
     cooperative_groups,
     stat_keys,

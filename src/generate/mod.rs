@@ -23,6 +23,7 @@ use diesel::sqlite::SqliteConnection;
 use crate::db::{Backend, Conn, Db, DbSettings};
 use crate::error::ApiError;
 use crate::on_backend;
+use crate::organizations::tails;
 use crate::schema::{
     capital_entries, cooperative_groups, districts, location_entries, member_entries, organizations,
     provinces, stat_keys,
@@ -455,6 +456,13 @@ pub fn write_units(conn: &mut Conn, units: &[Unit]) -> Result<(usize, usize, usi
         organizations.iter().map(|u| organization_row(u)),
         rows_per_statement(25),
         |conn, rows| on_backend!(conn, c => diesel::insert_into(organizations::table).values(rows).execute(c)),
+    )?;
+    let keys: Vec<(i64, String)> = organizations.iter().map(|u| (u.id, plan::name_key(&u.name))).collect();
+    insert_all(
+        conn,
+        keys.iter().flat_map(|(id, key)| tails::rows(*id, key)),
+        tails::per_statement(),
+        tails::insert,
     )?;
     insert_all(
         conn,

@@ -10,6 +10,7 @@ use diesel::prelude::*;
 
 use super::input::NewOrganization;
 use super::model::{LocationEntry, NewCapitalEntry, NewMemberEntry, NewOrganizationRow, Organization};
+use super::tails;
 use super::views::OrganizationView;
 use crate::db::Conn;
 use crate::domain::{OrgKind, Status};
@@ -150,6 +151,7 @@ pub fn write(conn: &mut Conn, rows: &[NewOrganizationRow]) -> Result<Vec<i64>, A
         }
     }
     let pairs = || rows.iter().zip(ids.iter().copied());
+    tails::write(conn, pairs().map(|(row, id)| (id, row.name_key.as_str())))?;
     let capital: Vec<NewCapitalEntry> = pairs()
         .map(|(row, id)| NewCapitalEntry {
             organization_id: id,

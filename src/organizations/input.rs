@@ -229,8 +229,9 @@ pub enum SortKey {
     RegistrationNumber,
     #[serde(rename = "-registration_number")]
     RegistrationNumberDesc,
-    /// Best matches of `q` first: names that start with it, then names with a word that
-    /// starts it, then the other matches; the default when `q` is given.
+    /// Best matches of `q` first: names that start with it (by name), then names with a
+    /// later word that starts it (by the name from that word on), then the other matches
+    /// (by name); the default when `q` is given.
     #[serde(rename = "relevance")]
     Relevance,
 }
@@ -262,6 +263,9 @@ pub struct ListQuery {
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
     #[param(min_length = 1, max_length = 200)]
     pub q: Option<String>,
+    /// Order of the list: `name` by default, `relevance` when `q` is given. By relevance,
+    /// names that start with `q` come first (by name), then names with a later word that
+    /// starts it (by the name from that word on), then the other matches (by name).
     #[param(inline)]
     pub sort: Option<SortKey>,
     /// Page size, 1 to 200 (default 50).

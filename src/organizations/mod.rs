@@ -14,6 +14,7 @@ mod reader;
 mod record;
 mod routes;
 pub mod store;
+pub mod tails;
 pub mod views;
 
 pub use views::OrganizationView;

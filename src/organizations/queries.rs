@@ -20,7 +20,14 @@ use super::model::Organization;
 /// The organizations joined with the reference rows of their views.
 macro_rules! organization_rows {
     () => {
-        organizations::table
+        organization_rows!(@from organizations::table)
+    };
+    // With their names' tails.
+    (tails) => {
+        organization_rows!(@from organizations::table.inner_join(crate::schema::name_tails::table))
+    };
+    (@from $from:expr) => {
+        $from
             .inner_join(sectors::table)
             .inner_join(provinces::table)
             .left_join(districts::table)
@@ -91,7 +98,7 @@ pub fn list(conn: &mut Conn, kind: OrgKind, filter: &ListQuery) -> Result<Page<O
     let relevance = sort == SortKey::Relevance;
     let page = Page::from_rows(rows, limit, |(tier, (o, ..))| Cursor {
         sort,
-        value: sort_value(o, sort),
+        value: merge.value_in_tier(*tier, sort_value(o, sort)),
         id: o.id,
         tier: relevance.then_some(*tier),
     });

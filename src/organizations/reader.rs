@@ -13,20 +13,22 @@ use super::model::Organization;
 use super::plan::{Filters, Plan, Seek};
 use super::queries::organization_rows;
 pub use super::record::Record;
+use super::tails;
 use super::views::OrganizationRow;
 use crate::db::sql::Bounded;
 use crate::db::{Backend, Conn};
 use crate::domain::OrgKind;
 use crate::error::ApiError;
 use crate::reference::{self, District, Province, Sector};
-use crate::schema::{districts, organizations, provinces, sectors};
+use crate::schema::{districts, name_tails, organizations, provinces, sectors};
 use crate::text::{self, fold};
 use crate::{keyset, on_backend};
 
-/// Relevance tiers of a search, best first; within a tier, name order. Tier 0: the name
-/// starts with what was typed ("htx nong nghiep nhu" finds "HTX Nông nghiệp Như Hoa"
-/// first), a range of the name index; tier 1: a word of the name starts the phrase
-/// typed; tier 2: every other match (all words somewhere).
+/// Relevance tiers of a search, best first. Tier 0: the name starts with what was typed
+/// ("htx nong nghiep nhu" finds "HTX Nông nghiệp Như Hoa" first), a range of the name
+/// index, in name order; tier 1: a later word of the name starts the phrase typed, a
+/// range of the names' tails (see [`tails`]), in the order of the name from that word
+/// on; tier 2: every other match (all words somewhere), in name order.
 pub const TIERS: u8 = 3;
 
 /// A position in a list: the sort value and id of a row, and the relevance tier.
@@ -65,21 +67,20 @@ pub struct Reader {
     filters: Filters,
     plan: Plan,
     search: text::Search,
-    /// The FTS5 phrase of what was typed (SQLite, three characters or more): the second
-    /// relevance tier's names hold it.
-    phrase: Option<String>,
-    /// SQLite: whether the words' (and the phrase's) full-text matches are few enough to
-    /// read the pages that check them from the matches (see [`Plan::by_text`]); counted
-    /// when a read first needs to know.
+    /// SQLite: whether the words' full-text matches are few enough to read the pages
+    /// that check them from the matches (see [`Plan::by_text`]); counted when a read
+    /// first needs to know.
     few_words: OnceCell<bool>,
-    few_phrase: OnceCell<bool>,
     typed: String,
 }
 
-/// The organizations of the export.
+/// The organizations of the export (with their names' tails: `tails`).
 macro_rules! export_records {
     () => {
         organizations::table.select(Record::as_select())
+    };
+    (tails) => {
+        organizations::table.inner_join(name_tails::table).select(Record::as_select())
     };
 }
 
@@ -134,15 +135,17 @@ pub struct Merge<R = OrganizationRow> {
 /// are broken by id as the cursor's are.
 macro_rules! until {
     ($query:ident, $column:expr, $until:expr, asc) => {
-        if let Some((value, id)) = $until {
-            $query =
-                $query.filter($column.le(value.clone()).and($column.lt(value).or(organizations::id.le(id))));
-        }
+        until!($query, $column, organizations::id, $until, asc)
     };
     ($query:ident, $column:expr, $until:expr, desc) => {
         if let Some((value, id)) = $until {
             $query =
                 $query.filter($column.ge(value.clone()).and($column.gt(value).or(organizations::id.ge(id))));
+        }
+    };
+    ($query:ident, $column:expr, $id:expr, $until:expr, asc) => {
+        if let Some((value, id)) = $until {
+            $query = $query.filter($column.le(value.clone()).and($column.lt(value).or($id.le(id))));
         }
     };
 }
@@ -192,37 +195,56 @@ macro_rules! read_seek {
             _ => (value(&after), value(&until)),
         };
         let searched = reader.sort != SortKey::Relevance || tier > 0;
-        // The second tier's names hold the typed phrase, which narrows far more than its
-        // words apart.
-        let phrase_tier = reader.sort == SortKey::Relevance && tier == 1 && reader.phrase.is_some();
-        let (terms, few) = if phrase_tier {
-            (reader.phrase.as_ref(), &reader.few_phrase)
-        } else {
-            (reader.search.fts.as_ref().filter(|_| searched), &reader.few_words)
-        };
+        let by_tails = reader.by_tails(tier);
+        let terms = reader.search.fts.as_ref().filter(|_| searched && !by_tails);
         let by_text = match terms {
-            Some(terms) => match few.get() {
+            Some(terms) => match reader.few_words.get() {
                 Some(few) => *few,
                 None => {
                     let counted = text::few_matches(conn, "organizations", terms)?;
-                    *few.get_or_init(|| counted)
+                    *reader.few_words.get_or_init(|| counted)
                 }
             },
             None => false,
         };
-        // A phrase of many matches is checked on the name the walk reads in its index
-        // (`has_phrase` below), which soon fills the page: reading its matches first
-        // cost more. Words of many matches stay a set read first: checked on the rows'
-        // text instead, a walk that passes many rows before its page fills (say "htx an"
-        // past every "hop tac xa …") cost twice as much.
-        let terms = terms.filter(|_| by_text || !phrase_tier);
-        if by_text && seek > 0 {
-            // The one seek of the text plan reads every seek's rows.
+        // Words of many matches stay a set read first: checked on the rows' text
+        // instead, a walk that passes many rows before its page fills (say "htx an" past
+        // every "hop tac xa …") cost twice as much.
+        if (by_text || by_tails) && seek > 0 {
+            // The one seek of the text (or tails) plan reads every seek's rows.
             return Ok(Vec::new());
         }
         let typed = &reader.typed;
         let (prefix_end, phrase) = (format!("{typed}\u{10FFFF}"), format!("% {}%", text::like_escape(typed)));
         let limit = i64::try_from(n).unwrap_or(i64::MAX);
+        let name = organizations::name_key;
+        let not_starts = || name.lt(typed.clone()).or(name.ge(prefix_end.clone()));
+        if by_tails {
+            // The names with a later word that starts the phrase, in the order of their
+            // tail from that word on: a range of the tails' index. Such a name holds
+            // every word typed, so no word is checked.
+            let tail = name_tails::tail;
+            // The range's size decides the plan (PostgreSQL).
+            let replan = conn.backend() == Backend::Postgres;
+            return Ok(on_backend!(conn, c => {
+                let mut query = $rows!(tails).into_boxed();
+                let conditions =
+                    reader.plan.by_text().conditions(reader.kind, &reader.filters, Seek::default(), (low, high));
+                for condition in conditions {
+                    query = query.filter(condition);
+                }
+                if low.is_none_or(|low| low < typed.as_str()) {
+                    query = query.filter(tail.ge(typed.clone()));
+                }
+                if high.is_none_or(|high| high >= prefix_end.as_str()) {
+                    query = query.filter(tail.lt(prefix_end.clone()));
+                }
+                query = query.filter(not_starts()).filter(tails::first_with_prefix(typed, &prefix_end));
+                until!(query, tail, name_tails::organization_id, until, asc);
+                let query = keyset!(query, tail, name_tails::organization_id, after, asc);
+                Bounded::planned_per_run_if(query.limit(limit), replan).load::<$row>(c)?
+            }));
+        }
         // PostgreSQL: how many rows a search's patterns match decides the plan (SQLite
         // plans without values). The first relevance tier checks no pattern, being a
         // range of the name index whatever was typed: its plan is kept.
@@ -246,20 +268,16 @@ macro_rules! read_seek {
                 query = query.filter(text::fts_match("organizations", terms));
             }
             if reader.sort == SortKey::Relevance {
-                let name = organizations::name_key;
                 if tier == 0 && low.is_none_or(|low| low < typed.as_str()) {
                     query = query.filter(name.ge(typed.clone()));
                 }
                 if tier == 0 && high.is_none_or(|high| high >= prefix_end.as_str()) {
                     query = query.filter(name.lt(prefix_end.clone()));
                 }
-                let not_starts = name.lt(typed.clone()).or(name.ge(prefix_end.clone()));
                 let has_phrase = name.like(phrase.clone()).escape('\\');
-                query = match tier {
-                    0 => query,
-                    1 => query.filter(not_starts).filter(has_phrase),
-                    _ => query.filter(not_starts).filter(diesel::dsl::not(has_phrase)),
-                };
+                if tier > 0 {
+                    query = query.filter(not_starts()).filter(diesel::dsl::not(has_phrase));
+                }
             }
             // The upper bound in the list's order; its ties are broken by id as the
             // cursor's are.
@@ -354,11 +372,24 @@ impl Reader {
             plan: Plan::new(&filters, sort, sqlite),
             filters,
             search,
-            phrase: (sqlite && typed.chars().count() >= 3).then(|| text::fts_phrase(&typed)),
             few_words: OnceCell::new(),
-            few_phrase: OnceCell::new(),
             typed,
         })
+    }
+
+    /// Whether the rows of `tier` are read from the names' tails: relevance order's
+    /// second tier.
+    fn by_tails(&self, tier: u8) -> bool {
+        self.sort == SortKey::Relevance && tier == 1
+    }
+
+    /// A row's place in its tier, from its sort `value`: in the second relevance tier,
+    /// the first tail of its name that starts with what was typed.
+    fn value_in_tier(&self, tier: u8, value: String) -> String {
+        match self.by_tails(tier).then(|| tails::first_starting(&value, &self.typed)).flatten() {
+            Some(tail) => tail.to_owned(),
+            None => value,
+        }
     }
 
     /// The list from just after `after` (from its start without one).
@@ -375,6 +406,12 @@ impl<R: Listed> Merge<R> {
     /// The order of the list.
     pub fn sort(&self) -> SortKey {
         self.reader.sort
+    }
+
+    /// A row's place in a list of this order (see [`Reader::value_in_tier`]), from its
+    /// sort value.
+    pub fn value_in_tier(&self, tier: u8, value: String) -> String {
+        self.reader.value_in_tier(tier, value)
     }
 
     /// The next `n` rows of the list (fewer at its end), each with its tier. A seek
@@ -416,8 +453,12 @@ impl<R: Listed> Merge<R> {
                     want,
                 )?;
                 let full = rows.len() == want;
+                let (reader, tier) = (&self.reader, self.tier);
                 let stream = &mut self.streams[seek];
-                stream.buffer.extend(rows.into_iter().map(|row| row.keyed(sort)));
+                stream.buffer.extend(rows.into_iter().map(|row| {
+                    let ((value, id), row) = row.keyed(sort);
+                    ((reader.value_in_tier(tier, value), id), row)
+                }));
                 stream.after = match (&until, full) {
                     // Every row up to the bound is read.
                     (Some(until), false) => Some(until.clone()),

@@ -12,6 +12,7 @@ use super::model::{
     OrganizationChanges,
 };
 use super::queries::find_plain;
+use super::tails;
 use crate::db::Conn;
 use crate::domain::{self, OrgKind, Status};
 use crate::error::ApiError;
@@ -54,9 +55,13 @@ fn save(conn: &mut Conn, current: &Organization, mut changes: OrganizationChange
     let target = organizations::table
         .filter(organizations::id.eq(current.id))
         .filter(organizations::version.eq(current.version));
+    let renamed = changes.name_key.as_ref().filter(|key| **key != fold(&current.name)).cloned();
     let updated = on_backend!(conn, c => diesel::update(target).set(&changes).execute(c))?;
     if updated == 1 {
-        Ok(())
+        match renamed {
+            Some(key) => tails::replace(conn, current.id, &key),
+            None => Ok(()),
+        }
     } else {
         Err(ApiError::PreconditionFailed("the record was changed concurrently; read it again".into()))
     }

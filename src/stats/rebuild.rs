@@ -469,6 +469,15 @@ mod tests {
         let history = generated.capital_entries + generated.member_entries + generated.location_entries;
         assert_eq!(history, plan::HISTORY_ENTRIES * generated.organizations as usize);
         assert!(generated.stat_daily > 1_000 && generated.stat_monthly > generated.stat_daily);
+        // Every name's tails are written with it (the second search tier reads them).
+        let tails: usize = units
+            .iter()
+            .filter(|u| !u.is_group())
+            .map(|u| crate::organizations::tails::tails(&plan::name_key(&u.name)).count())
+            .sum();
+        let stored: i64 = crate::schema::name_tails::table.count().get_result(&mut bulk).unwrap();
+        assert_eq!(stored as usize, tails);
+        assert!(tails > generated.organizations as usize, "names of several words");
 
         // Totals as of any day, per unit key and in the rollup keys, nationally and for a
         // province, equal a recount.

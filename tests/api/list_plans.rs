@@ -276,17 +276,22 @@ db_test!(searches_follow_the_plain_query_on_either_plan, |app| {
             );
         }
     }
-    // By relevance: names that start with what was typed, then names with a word that
-    // starts it, then the other matches; by name within each.
-    // (The phrase "htx" has many matches, "thuy san" and "htx an" few.)
+    // By relevance: names that start with what was typed, then names with a later word
+    // that starts it, by the name from the first such word on, then the other matches,
+    // by name. (The phrase "htx" has many matches, "thuy san" and "htx an" few.)
+    let find = match app.db.backend() {
+        Backend::Sqlite => "instr",
+        Backend::Postgres => "strpos",
+    };
     for (typed, query) in [("thuy san", "q=thuy%20san"), ("htx an", "q=htx%20an"), ("htx", "q=htx")] {
         let condition = words(&typed.split(' ').collect::<Vec<_>>());
+        let tier = format!(
+            "CASE WHEN name_key LIKE '{typed}%' THEN 0 WHEN name_key LIKE '% {typed}%' THEN 1 ELSE 2 END"
+        );
+        let tail = format!("substr(name_key, {find}(name_key, ' {typed}') + 1)");
         let want = selected(
             &app,
-            &format!(
-                "{condition} ORDER BY CASE WHEN name_key LIKE '{typed}%' THEN 0 \
-                 WHEN name_key LIKE '% {typed}%' THEN 1 ELSE 2 END, name_key, id"
-            ),
+            &format!("{condition} ORDER BY {tier}, CASE WHEN {tier} = 1 THEN {tail} ELSE name_key END, id"),
         )
         .await;
         assert_eq!(paged(&app, query, "relevance").await, want, "{query} by relevance");

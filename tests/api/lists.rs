@@ -46,7 +46,7 @@ db_test!(search_ignores_case_and_diacritics, |app| {
     assert_eq!(found, ["HTX Vải thiều Lục Ngạn"]);
     // đ folds to d, both ways round.
     let found = names(&app.get("/api/v1/cooperatives?q=dong").await.json());
-    assert_eq!(found, ["HTX Đông Hưng", "HTX Vận tải Đông Phong", "Quỹ tín dụng nhân dân Đồng Cốc"]);
+    assert_eq!(found, ["Quỹ tín dụng nhân dân Đồng Cốc", "HTX Đông Hưng", "HTX Vận tải Đông Phong"]);
     let found = names(&app.get("/api/v1/cooperatives?q=%C4%90i%E1%BB%87n").await.json());
     assert_eq!(found, ["HTX Dịch vụ Điện năng"]);
     // Registration numbers are searchable; LIKE wildcards are literal.
@@ -176,4 +176,75 @@ db_test!(search_ranks_the_best_matches_first, |app| {
         }
     }
     assert_eq!(paged, ranked);
+});
+
+db_test!(search_orders_names_holding_the_phrase_by_what_follows_it, |app| {
+    let names_made = [
+        "HTX Nông nghiệp Như Hoa",
+        "HTX Dịch vụ Như Anh",
+        "HTX Như Bình Như Cầu",
+        "Như Ý",
+        "HTX Nhuận Hoàng",
+        "HTX Hoa Như",
+        "HTX Anhuy",
+    ];
+    let mut ids = Vec::new();
+    for (i, name) in names_made.iter().enumerate() {
+        ids.push(
+            app.create("/api/v1/cooperatives", &cooperative(&format!("24020008{i:02}"), name)).await["id"]
+                .clone(),
+        );
+    }
+    // The name starts with "nhu"; then the names where a later word starts it, in the
+    // order of the name from that word on ("nhu", "nhu anh", "nhu binh nhu cau", …),
+    // each once; then the names that hold it inside a word.
+    let ranked = [
+        "Như Ý",
+        "HTX Hoa Như",
+        "HTX Dịch vụ Như Anh",
+        "HTX Như Bình Như Cầu",
+        "HTX Nông nghiệp Như Hoa",
+        "HTX Nhuận Hoàng",
+        "HTX Anhuy",
+    ];
+    let paged = |q: &'static str| {
+        let app = &app;
+        async move {
+            let mut paged = Vec::new();
+            let mut url = format!("/api/v1/cooperatives?q={q}&limit=1");
+            loop {
+                let page = app.get(&url).await.json();
+                paged.extend(names(&page));
+                match page["next_cursor"].as_str() {
+                    Some(cursor) => url = format!("/api/v1/cooperatives?q={q}&limit=1&cursor={cursor}"),
+                    None => break paged,
+                }
+            }
+        }
+    };
+    assert_eq!(names(&app.get("/api/v1/cooperatives?q=nhu").await.json()), ranked);
+    assert_eq!(paged("nhu").await, ranked);
+    // The later word of a name that holds the phrase twice decides where it goes.
+    assert_eq!(names(&app.get("/api/v1/cooperatives?q=nhu%20ca").await.json()), ["HTX Như Bình Như Cầu"]);
+    // Filters still apply to the tier.
+    let none = app.get("/api/v1/cooperatives?q=nhu%20anh&status=dissolved").await.json();
+    assert!(names(&none).is_empty());
+
+    // A new name moves the record to where its words now put it.
+    let path = format!("/api/v1/cooperatives/{}", ids[1]);
+    let etag = app.get(&path).await.header("etag").unwrap();
+    let res = app.patch(&path, &json!({"name": "HTX Dịch vụ Như Xuân"}), &[("if-match", &etag)]).await;
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    let renamed = [
+        "Như Ý",
+        "HTX Hoa Như",
+        "HTX Như Bình Như Cầu",
+        "HTX Nông nghiệp Như Hoa",
+        "HTX Dịch vụ Như Xuân",
+        "HTX Nhuận Hoàng",
+        "HTX Anhuy",
+    ];
+    assert_eq!(paged("nhu").await, renamed);
+    let found = names(&app.get("/api/v1/cooperatives?q=nhu%20xu").await.json());
+    assert_eq!(found, ["HTX Dịch vụ Như Xuân"]);
 });

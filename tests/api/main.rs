@@ -14,6 +14,7 @@ mod import_bulk;
 mod input_errors;
 mod list_plans;
 mod lists;
+mod name_tails;
 mod openapi;
 mod operations;
 mod readiness;
