@@ -7,6 +7,7 @@ pub mod create;
 mod encode;
 pub mod export;
 pub mod input;
+mod merge;
 pub mod model;
 mod plan;
 pub mod queries;
