@@ -46,7 +46,7 @@ pub struct Seek {
 }
 
 /// The seeks of a page and how each filter is applied.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Plan {
     driver: Driver,
     pub seeks: Vec<Seek>,
@@ -89,6 +89,11 @@ impl Plan {
         };
         let by_date = matches!(sort, SortKey::RegistrationDate | SortKey::RegistrationDateDesc);
         Plan { driver, seeks, sqlite, by_date }
+    }
+
+    /// Whether the driving index reads at most a few thousand rows (a district's).
+    pub fn narrow(&self) -> bool {
+        self.driver == Driver::District
     }
 
     /// The plan of a page read from its search's full-text matches (SQLite) rather than

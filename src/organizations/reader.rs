@@ -186,20 +186,29 @@ macro_rules! read_seek {
             let tail = name_tails::tail;
             // The range's size decides the plan (PostgreSQL).
             let replan = conn.backend() == Backend::Postgres;
+            // SQLite: a district's few thousand units are read and sorted rather than
+            // the phrase's tails walked, which would pass every tail of a phrase common
+            // elsewhere (seconds at 1M).
+            let by_place = conn.backend() == Backend::Sqlite && reader.plan.narrow();
+            let plan = if by_place { reader.plan.clone() } else { reader.plan.by_text() };
+            let conditions = plan.conditions(reader.kind, &reader.filters, plan.seeks[0], (low, high));
+            let range = match conn.backend() {
+                Backend::Sqlite => tails::Range::Between {
+                    from: low.is_none_or(|low| low < typed.as_str()).then_some(typed.as_str()),
+                    to: high.is_none_or(|high| high >= prefix_end.as_str()).then_some(prefix_end.as_str()),
+                    seek: !by_place,
+                },
+                Backend::Postgres => tails::Range::Like(typed),
+            };
             return Ok(on_backend!(conn, c => {
                 let mut query = $rows!(tails).into_boxed();
-                let conditions =
-                    reader.plan.by_text().conditions(reader.kind, &reader.filters, Seek::default(), (low, high));
                 for condition in conditions {
                     query = query.filter(condition);
                 }
-                if low.is_none_or(|low| low < typed.as_str()) {
-                    query = query.filter(tail.ge(typed.clone()));
+                for bound in range.conditions() {
+                    query = query.filter(bound);
                 }
-                if high.is_none_or(|high| high >= prefix_end.as_str()) {
-                    query = query.filter(tail.lt(prefix_end.clone()));
-                }
-                query = query.filter(not_starts()).filter(tails::first_with_prefix(typed, &prefix_end));
+                query = query.filter(not_starts()).filter(tails::first_starting_with(typed));
                 until!(query, tail, name_tails::organization_id, until, asc);
                 let query = keyset!(query, tail, name_tails::organization_id, after, asc);
                 Bounded::planned_per_run_if(query.limit(limit), replan).load::<$row>(c)?

@@ -10,6 +10,7 @@ use crate::error::ApiError;
 use crate::on_backend;
 use crate::schema::name_tails;
 use crate::stats::rebuild::rows_per_statement;
+use crate::text::like_escape;
 
 /// The tails of a name key, with the number of the word each starts at (1 for the
 /// second word): "htx nhu hoa" has "nhu hoa" (1) and "hoa" (2). Keys hold single spaces
@@ -64,17 +65,47 @@ pub fn replace(conn: &mut Conn, id: i64, name_key: &str) -> Result<(), ApiError>
     write(conn, [(id, name_key)])
 }
 
-/// The row is the first tail of its name that starts with the phrase (from `typed` up
-/// to `end`, exclusive): a name holding it at two words is listed once.
-pub fn first_with_prefix(typed: &str, end: &str) -> Sql {
+/// The tails that start with `typed`, for the second tier's reads.
+#[derive(Debug, Clone, Copy)]
+pub enum Range<'a> {
+    /// SQLite: from `from` (inclusive) up to `to` (exclusive), each bound where given
+    /// (the read's position may bound it already); `seek`: whether the tails' index
+    /// reads them (otherwise `+tail`, so that the planner drives from another index).
+    Between { from: Option<&'a str>, to: Option<&'a str>, seek: bool },
+    /// PostgreSQL: `LIKE 'typed%'`, which its planner both ranges on (the column sorts
+    /// byte-wise) and estimates by the prefix; a plain range it estimated at one row.
+    Like(&'a str),
+}
+
+impl Range<'_> {
+    pub fn conditions(self) -> Vec<Sql> {
+        match self {
+            Range::Between { from, to, seek } => {
+                let column = if seek { "name_tails.tail" } else { "+name_tails.tail" };
+                let from = from.map(|v| Sql::new(format!("{column} >= ")).string(v));
+                let to = to.map(|v| Sql::new(format!("{column} < ")).string(v));
+                from.into_iter().chain(to).collect()
+            }
+            Range::Like(typed) => vec![Sql::new("name_tails.tail LIKE ")
+                .string(format!("{}%", like_escape(typed)))
+                .text(" ESCAPE '\\'")],
+        }
+    }
+}
+
+/// The row is the first tail of its name that starts with `typed`: a name holding it at
+/// two words is listed once. The earlier tails are found by the name (the key's
+/// prefix), never by their text.
+pub fn first_starting_with(typed: &str) -> Sql {
+    let chars = i64::try_from(typed.chars().count()).unwrap_or(i64::MAX);
     Sql::new(
         "NOT EXISTS (SELECT 1 FROM name_tails AS earlier \
          WHERE earlier.organization_id = name_tails.organization_id \
-         AND earlier.word < name_tails.word AND earlier.tail >= ",
+         AND earlier.word < name_tails.word AND substr(earlier.tail, 1, CAST(",
     )
+    .int(chars)
+    .text(" AS INTEGER)) = ")
     .string(typed)
-    .text(" AND earlier.tail < ")
-    .string(end)
     .text(")")
 }
 

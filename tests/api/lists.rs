@@ -207,7 +207,7 @@ db_test!(search_orders_names_holding_the_phrase_by_what_follows_it, |app| {
         "HTX Nhuận Hoàng",
         "HTX Anhuy",
     ];
-    let paged = |q: &'static str| {
+    let paged = |q: String| {
         let app = &app;
         async move {
             let mut paged = Vec::new();
@@ -223,7 +223,12 @@ db_test!(search_orders_names_holding_the_phrase_by_what_follows_it, |app| {
         }
     };
     assert_eq!(names(&app.get("/api/v1/cooperatives?q=nhu").await.json()), ranked);
-    assert_eq!(paged("nhu").await, ranked);
+    assert_eq!(paged("nhu".into()).await, ranked);
+    // In a district (SQLite reads its units and sorts them), the same order.
+    assert_eq!(paged(format!("nhu&district={VIET_YEN}")).await, ranked);
+    assert!(
+        names(&app.get(&format!("/api/v1/cooperatives?q=nhu&district={LUC_NGAN}")).await.json()).is_empty()
+    );
     // The later word of a name that holds the phrase twice decides where it goes.
     assert_eq!(names(&app.get("/api/v1/cooperatives?q=nhu%20ca").await.json()), ["HTX Như Bình Như Cầu"]);
     // Filters still apply to the tier.
@@ -244,7 +249,7 @@ db_test!(search_orders_names_holding_the_phrase_by_what_follows_it, |app| {
         "HTX Nhuận Hoàng",
         "HTX Anhuy",
     ];
-    assert_eq!(paged("nhu").await, renamed);
+    assert_eq!(paged("nhu".into()).await, renamed);
     let found = names(&app.get("/api/v1/cooperatives?q=nhu%20xu").await.json());
     assert_eq!(found, ["HTX Dịch vụ Như Xuân"]);
 });
