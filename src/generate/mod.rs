@@ -295,7 +295,7 @@ struct OrganizationRow<'a> {
     name: &'a str,
     name_en: Option<&'a str>,
     abbreviation: Option<&'a str>,
-    name_key: String,
+    name_key: &'a str,
     search_text: String,
     sector_id: i64,
     province_id: i64,
@@ -380,8 +380,8 @@ fn status(u: &Unit) -> &'static str {
     }
 }
 
-fn organization_row(u: &Unit) -> OrganizationRow<'_> {
-    let name_key = plan::name_key(&u.name);
+/// The row of unit `u`, whose name's key is `name_key`.
+fn organization_row<'a>(u: &'a Unit, name_key: &'a str) -> OrganizationRow<'a> {
     let search_text = format!("{name_key} {}", plan::name_key(&u.registration_number));
     let location = u.location();
     OrganizationRow {
@@ -451,13 +451,13 @@ fn change_note(grew: bool, capital: bool) -> Option<&'static str> {
 pub fn write_units(conn: &mut Conn, units: &[Unit]) -> Result<(usize, usize, usize), ApiError> {
     let organizations: Vec<&Unit> = units.iter().filter(|u| !u.is_group()).collect();
     let groups = units.iter().filter(|u| u.kind == Kind::Group).map(group_row);
+    let keys: Vec<(i64, String)> = organizations.iter().map(|u| (u.id, plan::name_key(&u.name))).collect();
     insert_all(
         conn,
-        organizations.iter().map(|u| organization_row(u)),
+        organizations.iter().zip(&keys).map(|(u, (_, key))| organization_row(u, key)),
         rows_per_statement(25),
         |conn, rows| on_backend!(conn, c => diesel::insert_into(organizations::table).values(rows).execute(c)),
     )?;
-    let keys: Vec<(i64, String)> = organizations.iter().map(|u| (u.id, plan::name_key(&u.name))).collect();
     insert_all(
         conn,
         keys.iter().flat_map(|(id, key)| tails::rows(*id, key)),
