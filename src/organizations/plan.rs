@@ -46,7 +46,7 @@ pub struct Seek {
 }
 
 /// The seeks of a page and how each filter is applied.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Plan {
     driver: Driver,
     pub seeks: Vec<Seek>,

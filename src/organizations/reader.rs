@@ -98,14 +98,16 @@ macro_rules! until {
         until!($query, $column, organizations::id, $until, asc)
     };
     ($query:ident, $column:expr, $until:expr, desc) => {
-        if let Some((value, id)) = $until {
-            $query =
-                $query.filter($column.ge(value.clone()).and($column.gt(value).or(organizations::id.ge(id))));
-        }
+        until!($query, $column, organizations::id, $until, desc)
     };
     ($query:ident, $column:expr, $id:expr, $until:expr, asc) => {
         if let Some((value, id)) = $until {
             $query = $query.filter($column.le(value.clone()).and($column.lt(value).or($id.le(id))));
+        }
+    };
+    ($query:ident, $column:expr, $id:expr, $until:expr, desc) => {
+        if let Some((value, id)) = $until {
+            $query = $query.filter($column.ge(value.clone()).and($column.gt(value).or($id.ge(id))));
         }
     };
 }
@@ -167,9 +169,6 @@ macro_rules! read_seek {
             },
             None => false,
         };
-        // Words of many matches stay a set read first: checked on the rows' text
-        // instead, a walk that passes many rows before its page fills (say "htx an" past
-        // every "hop tac xa …") cost twice as much.
         if (by_text || by_tails) && seek > 0 {
             // The one seek of the text (or tails) plan reads every seek's rows.
             return Ok(Vec::new());
@@ -190,7 +189,8 @@ macro_rules! read_seek {
             // the phrase's tails walked, which would pass every tail of a phrase common
             // elsewhere (seconds at 1M).
             let by_place = conn.backend() == Backend::Sqlite && reader.plan.narrow();
-            let plan = if by_place { reader.plan.clone() } else { reader.plan.by_text() };
+            let by_text = reader.plan.by_text();
+            let plan = if by_place { &reader.plan } else { &by_text };
             let conditions = plan.conditions(reader.kind, &reader.filters, plan.seeks[0], (low, high));
             let range = match conn.backend() {
                 Backend::Sqlite => tails::Range::Between {
@@ -233,6 +233,9 @@ macro_rules! read_seek {
             for pattern in reader.search.like.iter().filter(|_| searched) {
                 query = query.filter(organizations::search_text.like(pattern.clone()).escape('\\'));
             }
+            // Words of many matches stay a set read first, walked or not: checked on the
+            // rows' text instead, a walk that passes many rows before its page fills (say
+            // "htx an" past every "hop tac xa …") cost twice as much.
             if let Some(terms) = terms {
                 query = query.filter(text::fts_match("organizations", terms));
             }
