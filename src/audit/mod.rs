@@ -12,10 +12,10 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use crate::auth::Actor;
+use crate::db::rows::{self, Value as Bound};
 use crate::db::Conn;
 use crate::domain::OrgKind;
 use crate::error::ApiError;
-use crate::on_backend;
 use crate::organizations::store::now;
 use crate::reference::views::{DistrictView, ProvinceView, SectorView};
 use crate::schema::audit_entries;
@@ -122,48 +122,56 @@ fn difference(before: Option<Value>, after: Option<Value>) -> (Option<Value>, Op
     }
 }
 
-#[derive(Insertable)]
-#[diesel(table_name = audit_entries)]
-#[diesel(treat_none_as_default_value = false)]
-struct NewEntry<'a> {
+/// An entry to write.
+struct NewEntry {
     at: NaiveDateTime,
     actor_id: Option<i64>,
     actor_role: &'static str,
-    action: &'a str,
+    action: String,
     object_type: &'static str,
     object_id: i64,
     before: Option<String>,
     after: Option<String>,
-    request_id: Option<&'a str>,
+    request_id: Option<String>,
 }
 
-impl<'a> NewEntry<'a> {
-    fn new(
-        actor: &'a Actor,
-        action: &'a str,
-        object: Object,
-        before: Option<Value>,
-        after: Option<Value>,
-    ) -> Self {
+impl NewEntry {
+    fn new(actor: &Actor, action: &str, object: Object, before: Option<Value>, after: Option<Value>) -> Self {
         NewEntry {
             at: now(),
             actor_id: actor.token_id,
             actor_role: actor.role_label(),
-            action,
+            action: action.to_owned(),
             object_type: object.type_name(),
             object_id: object.id(),
             before: before.map(|v| v.to_string()),
             after: after.map(|v| v.to_string()),
-            request_id: actor.request_id.as_deref(),
+            request_id: actor.request_id.clone(),
         }
     }
 }
 
 /// Writes entries with multi-row inserts.
 fn write_all(conn: &mut Conn, entries: &[NewEntry]) -> Result<(), ApiError> {
-    for chunk in entries.chunks(crate::stats::rebuild::rows_per_statement(9)) {
-        on_backend!(conn, c => diesel::insert_into(audit_entries::table).values(chunk).execute(c))?;
-    }
+    let values: Vec<Bound> = entries
+        .iter()
+        .flat_map(|e| {
+            [
+                Bound::Timestamp(e.at),
+                Bound::NullableInt(e.actor_id),
+                Bound::Text(e.actor_role),
+                Bound::Text(&e.action),
+                Bound::Text(e.object_type),
+                Bound::Int(e.object_id),
+                Bound::NullableText(e.before.as_deref()),
+                Bound::NullableText(e.after.as_deref()),
+                Bound::NullableText(e.request_id.as_deref()),
+            ]
+        })
+        .collect();
+    let head = "INSERT INTO audit_entries \
+                (at, actor_id, actor_role, action, object_type, object_id, before, after, request_id)";
+    rows::insert(conn, head, "", 9, &values)?;
     Ok(())
 }
 
@@ -180,16 +188,16 @@ fn write(
 }
 
 /// Entries made, not yet written: see [`creations`].
-pub struct Entries<'a>(Vec<NewEntry<'a>>);
+pub struct Entries(Vec<NewEntry>);
 
 /// Entries saying that each object was just created, shown whole as the caller gives it:
 /// the view of the values it wrote, where [`created`] would read each object back. They
 /// need no connection, so a bulk write can make them while its connection does other work.
-pub fn creations<'a, T: Serialize>(
-    actor: &'a Actor,
-    action: &'a str,
+pub fn creations<T: Serialize>(
+    actor: &Actor,
+    action: &str,
     objects: impl IntoIterator<Item = (Object, T)>,
-) -> Result<Entries<'a>, ApiError> {
+) -> Result<Entries, ApiError> {
     // Straight to text: through a `Value` took twice as long, for the same JSON object.
     objects
         .into_iter()

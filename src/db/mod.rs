@@ -9,6 +9,7 @@
 
 mod lanes;
 mod pool;
+pub mod rows;
 pub mod sql;
 
 pub use pool::{with_bulk_cache, Backend, Db, DbSettings};

@@ -13,7 +13,9 @@
 pub mod columns;
 pub mod routes;
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
 use std::time::Instant;
 
 use serde::Serialize;
@@ -87,136 +89,192 @@ fn import_rows(
         .clone();
     let (columns, ignored_columns) = columns::map_headers(&headers)?;
     let lookup = Lookup::load(conn)?;
-    let at = store::now();
-    let mut phase = Instant::now();
-    let mut lap = |what: &str| {
-        tracing::debug!(took = ?phase.elapsed(), "import: {what}");
-        phase = Instant::now();
-    };
-
-    let mut problems: Vec<(usize, FieldError)> = Vec::new();
-    let mut report = |line: usize, errors: Vec<ApiError>| {
-        for e in errors.into_iter().flat_map(field_errors) {
-            let column = columns::header_of(&columns, &e.field);
-            problems.push((line, row_error(line, &column, e.message)));
-        }
-    };
     let records: Vec<csv::Result<csv::StringRecord>> = reader.records().collect();
     let rows = records.len();
     if rows == 0 {
         return Err(ApiError::invalid("body", "the file has a header but no rows"));
     }
-    let mut checked: Vec<(usize, NewOrganizationRow)> = Vec::with_capacity(rows);
-    for (line, outcome) in check_rows(&columns, &lookup, kind, at, &records) {
-        match outcome {
-            Ok(row) => checked.push((line, row)),
-            Err(errors) => report(line, errors),
-        }
-    }
-    drop(records);
-    lap("rows read and checked");
-    // A number is free if the register lacks it and no earlier row of the file took it.
-    let taken = create::taken_numbers(conn, checked.iter().map(|(_, r)| r.registration_number.as_str()))?;
-    let mut seen = HashSet::new();
-    for (line, row) in &checked {
-        let number = row.registration_number.as_str();
-        if taken.contains(number) || !seen.insert(number) {
-            report(*line, vec![create::number_taken(number)]);
-        }
-    }
-    lap("registration numbers checked");
-    if !problems.is_empty() {
-        problems.sort_by_key(|(line, _)| *line);
-        let count = problems.len();
-        let mut errors: Vec<FieldError> = problems.into_iter().take(MAX_LISTED).map(|(_, e)| e).collect();
-        if count > errors.len() {
-            errors.push(FieldError::new(
-                "rows",
-                format!("… {} more problems not listed", count - errors.len()),
-            ));
-        }
-        return Err(ApiError::Validation(errors));
-    }
-    if dry_run {
-        return Ok(ImportReport { dry_run, rows, imported: 0, ids: vec![], ignored_columns });
-    }
-
-    let records: Vec<NewOrganizationRow> = checked.into_iter().map(|(_, row)| row).collect();
-    let ids = create::write(conn, &records)?;
-    lap("records written");
-    let mut contributions = ledger::Contribution::new();
-    for row in &records {
-        for (key, flows) in create::life(row).contribution() {
-            *contributions.entry(key).or_default() += flows;
-        }
-    }
-    lap("statistics summed");
-    // The audit entries are text made from the rows alone: another core makes them
-    // while this one settles the statistics.
+    let file = File { columns: &columns, lookup: &lookup, kind, at: store::now(), records: &records };
     let action = format!("{}.import", kind.as_str());
-    let (settled, entries) = std::thread::scope(|scope| {
-        let entries = scope.spawn(|| {
-            let views = ids
-                .iter()
-                .zip(records)
-                .map(|(id, row)| {
-                    let view = create::view(&lookup.catalog, *id, row).ok_or_else(|| {
-                        ApiError::Internal(format!("record {id} names a unit not in the catalog"))
-                    })?;
-                    Ok((audit::Object::Organization(kind, *id), view))
+    let ids = std::thread::scope(|scope| -> Result<Vec<i64>, ApiError> {
+        let checked = file.check_in_background(scope, dry_run);
+        let (written, to_audit) = mpsc::channel::<(Vec<i64>, Vec<NewOrganizationRow>)>();
+        // The audit entries are text made from the rows written alone: another core
+        // makes them while this one writes the next batches.
+        let audit = scope.spawn(|| {
+            to_audit
+                .into_iter()
+                .map(|(ids, rows)| {
+                    let views = ids
+                        .into_iter()
+                        .zip(rows)
+                        .map(|(id, row)| {
+                            let view = create::view(&lookup.catalog, id, row).ok_or_else(|| {
+                                ApiError::Internal(format!("record {id} names a unit not in the catalog"))
+                            })?;
+                            Ok((audit::Object::Organization(kind, id), view))
+                        })
+                        .collect::<Result<Vec<_>, ApiError>>()?;
+                    audit::creations(actor, &action, views)
                 })
-                .collect::<Result<Vec<_>, ApiError>>()?;
-            audit::creations(actor, &action, views)
+                .collect::<Result<Vec<_>, ApiError>>()
         });
-        let settled = ledger::settle(conn, &ledger::Contribution::new(), &contributions);
-        (settled, entries.join().expect("making the audit entries panicked"))
-    });
-    settled?;
-    lap("statistics settled, audit entries made");
-    audit::write_entries(conn, &entries?)?;
-    lap("audit entries written");
+        let mut phase = Instant::now();
+        let outcome = write_in_file_order(conn, &file, checked, (!dry_run).then_some(&written));
+        drop(written);
+        tracing::debug!(took = ?phase.elapsed(), "import: rows checked and written");
+        phase = Instant::now();
+        let entries = audit.join().expect("making the audit entries panicked");
+        tracing::debug!(took = ?phase.elapsed(), "import: audit entries made (after the writes)");
+        let (ids, contributions) = outcome?;
+        if dry_run {
+            return Ok(ids);
+        }
+        phase = Instant::now();
+        ledger::settle(conn, &ledger::Contribution::new(), &contributions)?;
+        tracing::debug!(took = ?phase.elapsed(), "import: statistics settled");
+        phase = Instant::now();
+        for batch in entries? {
+            audit::write_entries(conn, &batch)?;
+        }
+        tracing::debug!(took = ?phase.elapsed(), "import: audit entries written");
+        Ok(ids)
+    })?;
     Ok(ImportReport { dry_run, rows, imported: ids.len(), ids, ignored_columns })
 }
 
-/// Every record read into a row to write, or what is wrong with it, with its line in
-/// the file, in file order. The records are split among the machine's cores: checking
-/// is some 15% of an import, and it needs nothing but the reference data.
-fn check_rows(
-    columns: &[Column],
-    lookup: &Lookup,
+/// Rows per batch: what the checkers hand the writer, and the writer the audit.
+const BATCH: usize = 2_000;
+
+/// The rows of a batch, each read into a row to write or what is wrong with it, with
+/// its line in the file.
+type Checked = Vec<(usize, Result<NewOrganizationRow, Vec<ApiError>>)>;
+
+/// An import file and what its rows are read against.
+struct File<'a> {
+    columns: &'a [Column],
+    lookup: &'a Lookup,
     kind: OrgKind,
     at: chrono::NaiveDateTime,
-    records: &[csv::Result<csv::StringRecord>],
-) -> Vec<(usize, Result<NewOrganizationRow, Vec<ApiError>>)> {
-    let check = |first: usize, part: &[csv::Result<csv::StringRecord>]| {
-        part.iter()
+    records: &'a [csv::Result<csv::StringRecord>],
+}
+
+impl<'a> File<'a> {
+    /// Checks the batches on other threads, as many as the writing leaves cores for (all
+    /// of them in a dry run), and sends each with its number as it is done.
+    fn check_in_background<'scope>(
+        &'scope self,
+        scope: &'scope std::thread::Scope<'scope, '_>,
+        dry_run: bool,
+    ) -> mpsc::Receiver<(usize, Checked)>
+    where
+        'a: 'scope,
+    {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let checkers = if dry_run { cores } else { cores.saturating_sub(1).max(1) };
+        let (done, checked) = mpsc::sync_channel(2 * checkers);
+        let next = Arc::new(AtomicUsize::new(0));
+        for _ in 0..checkers {
+            let (done, next) = (done.clone(), Arc::clone(&next));
+            scope.spawn(move || loop {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                let Some(batch) = self.records.chunks(BATCH).nth(n) else { break };
+                // The writer stopped (it failed): nothing waits for the rest.
+                if done.send((n, self.check(n * BATCH, batch))).is_err() {
+                    break;
+                }
+            });
+        }
+        checked
+    }
+
+    /// The rows of the batch whose first record is the file's `first`th.
+    fn check(&self, first: usize, batch: &[csv::Result<csv::StringRecord>]) -> Checked {
+        batch
+            .iter()
             .enumerate()
             .map(|(i, record)| {
                 // Line 1 is the header.
                 let line = first + i + 2;
                 let outcome = match record {
-                    Ok(row) => read_row(columns, lookup, row).and_then(|input| {
-                        create::prepare(&lookup.catalog, kind, input, at).map_err(|e| vec![e])
+                    Ok(row) => read_row(self.columns, self.lookup, row).and_then(|input| {
+                        create::prepare(&self.lookup.catalog, self.kind, input, self.at).map_err(|e| vec![e])
                     }),
                     Err(e) => Err(vec![ApiError::invalid("row", format!("cannot be read: {e}"))]),
                 };
                 (line, outcome)
             })
-            .collect::<Vec<_>>()
-    };
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let part_len = records.len().div_ceil(cores).max(1_000);
-    std::thread::scope(|scope| {
-        let parts: Vec<_> = records
-            .chunks(part_len)
-            .enumerate()
-            .map(|(n, part)| scope.spawn(move || check(n * part_len, part)))
-            .collect();
-        parts
-            .into_iter()
-            .flat_map(|part| part.join().expect("checking a part of the file panicked"))
             .collect()
-    })
+    }
+}
+
+/// Takes the checked batches in file order and, while no row has a problem, writes each
+/// (unless `written` is `None`: a dry run) and hands it on to `written`. After a problem
+/// it goes on checking, to report every bad row, and writes nothing more: the caller's
+/// transaction rolls back what was written. The ids written and the statistics' change.
+fn write_in_file_order(
+    conn: &mut Conn,
+    file: &File,
+    checked: mpsc::Receiver<(usize, Checked)>,
+    written: Option<&mpsc::Sender<(Vec<i64>, Vec<NewOrganizationRow>)>>,
+) -> Result<(Vec<i64>, ledger::Contribution), ApiError> {
+    let mut problems: Vec<(usize, FieldError)> = Vec::new();
+    let report = |problems: &mut Vec<_>, line: usize, errors: Vec<ApiError>| {
+        for e in errors.into_iter().flat_map(field_errors) {
+            let column = columns::header_of(file.columns, &e.field);
+            problems.push((line, row_error(line, &column, e.message)));
+        }
+    };
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut ids = Vec::new();
+    let mut contributions = ledger::Contribution::new();
+    let mut early: BTreeMap<usize, Checked> = BTreeMap::new();
+    let mut next = 0;
+    for (n, batch) in checked {
+        early.insert(n, batch);
+        while let Some(batch) = early.remove(&next) {
+            next += 1;
+            let mut rows = Vec::with_capacity(batch.len());
+            for (line, outcome) in batch {
+                match outcome {
+                    Ok(row) => rows.push((line, row)),
+                    Err(errors) => report(&mut problems, line, errors),
+                }
+            }
+            // A number is free if no earlier row of the file took it and the register
+            // lacks it.
+            let unseen =
+                rows.iter().map(|(_, r)| r.registration_number.as_str()).filter(|n| !seen.contains(*n));
+            let taken = create::taken_numbers(conn, unseen)?;
+            for (line, row) in &rows {
+                let number = &row.registration_number;
+                if taken.contains(number) || !seen.insert(number.clone()) {
+                    report(&mut problems, *line, vec![create::number_taken(number)]);
+                }
+            }
+            let Some(written) = written.filter(|_| problems.is_empty()) else { continue };
+            let rows: Vec<NewOrganizationRow> = rows.into_iter().map(|(_, row)| row).collect();
+            let batch_ids = create::write(conn, &rows)?;
+            for row in &rows {
+                for (key, flows) in create::life(row).contribution() {
+                    *contributions.entry(key).or_default() += flows;
+                }
+            }
+            ids.extend_from_slice(&batch_ids);
+            // The audit thread ends only on an error, which the caller reports.
+            let _ = written.send((batch_ids, rows));
+        }
+    }
+    if problems.is_empty() {
+        return Ok((ids, contributions));
+    }
+    problems.sort_by_key(|(line, _)| *line);
+    let count = problems.len();
+    let mut errors: Vec<FieldError> = problems.into_iter().take(MAX_LISTED).map(|(_, e)| e).collect();
+    if count > errors.len() {
+        errors.push(FieldError::new("rows", format!("… {} more problems not listed", count - errors.len())));
+    }
+    Err(ApiError::Validation(errors))
 }
 
 /// The problems an error names, as field errors.

@@ -9,15 +9,16 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::input::NewOrganization;
-use super::model::{LocationEntry, NewCapitalEntry, NewMemberEntry, NewOrganizationRow, Organization};
+use super::model::{NewOrganizationRow, Organization};
 use super::tails;
 use super::views::OrganizationView;
+use crate::db::rows::{self, Value};
 use crate::db::Conn;
 use crate::domain::{OrgKind, Status};
 use crate::error::{ApiError, FieldError};
 use crate::on_backend;
 use crate::reference::Catalog;
-use crate::schema::{capital_entries, location_entries, member_entries, organizations};
+use crate::schema::organizations;
 use crate::stats::ledger::{self, Life};
 use crate::stats::rebuild::rows_per_statement;
 use crate::text::{clean, fold};
@@ -135,64 +136,99 @@ pub fn taken_numbers<'a>(
 /// capital, member and location entries, dated on the registration date; the ids, in
 /// the order of `rows`.
 pub fn write(conn: &mut Conn, rows: &[NewOrganizationRow]) -> Result<Vec<i64>, ApiError> {
-    let mut ids = Vec::with_capacity(rows.len());
-    for chunk in rows.chunks(rows_per_statement(24)) {
-        let insert = diesel::insert_into(organizations::table)
-            .values(chunk)
-            .returning((organizations::registration_number, organizations::id));
-        // RETURNING promises no order: the (unique) numbers say which id is whose.
-        let returned: HashMap<String, i64> =
-            on_backend!(conn, c => insert.load::<(String, i64)>(c))?.into_iter().collect();
-        for row in chunk {
-            let id = returned.get(&row.registration_number).copied().ok_or_else(|| {
-                ApiError::Internal(format!("no id returned for {}", row.registration_number))
-            })?;
-            ids.push(id);
-        }
-    }
+    let values: Vec<Value> = rows.iter().flat_map(record_values).collect();
+    let returned: Vec<(String, i64)> = rows::insert_returning(
+        conn,
+        RECORD_COLUMNS,
+        " RETURNING registration_number, id",
+        RECORD_WIDTH,
+        &values,
+    )?;
+    // RETURNING promises no order: the (unique) numbers say which id is whose.
+    let mut returned: HashMap<String, i64> = returned.into_iter().collect();
+    let ids = rows
+        .iter()
+        .map(|row| {
+            returned
+                .remove(&row.registration_number)
+                .ok_or_else(|| ApiError::Internal(format!("no id returned for {}", row.registration_number)))
+        })
+        .collect::<Result<Vec<i64>, ApiError>>()?;
     let pairs = || rows.iter().zip(ids.iter().copied());
     tails::write(conn, pairs().map(|(row, id)| (id, row.name_key.as_str())))?;
-    let capital: Vec<NewCapitalEntry> = pairs()
-        .map(|(row, id)| NewCapitalEntry {
-            organization_id: id,
-            effective_date: row.registration_date,
-            charter_capital: row.charter_capital,
-            note: None,
-            recorded_at: row.created_at,
-        })
-        .collect();
-    let members: Vec<NewMemberEntry> = pairs()
-        .map(|(row, id)| NewMemberEntry {
-            organization_id: id,
-            effective_date: row.registration_date,
-            member_count: row.member_count,
-            note: None,
-            recorded_at: row.created_at,
-        })
-        .collect();
-    let locations: Vec<LocationEntry> = pairs()
-        .map(|(row, id)| LocationEntry {
-            id: 0,
-            organization_id: id,
-            effective_date: row.registration_date,
-            province_id: row.province_id,
-            district_id: row.district_id,
-            address: row.address.clone(),
-            recorded_at: row.created_at,
-        })
-        .collect();
-    on_backend!(conn, c => {
-        for chunk in capital.chunks(rows_per_statement(5)) {
-            diesel::insert_into(capital_entries::table).values(chunk).execute(c)?;
-        }
-        for chunk in members.chunks(rows_per_statement(5)) {
-            diesel::insert_into(member_entries::table).values(chunk).execute(c)?;
-        }
-        for chunk in locations.chunks(rows_per_statement(6)) {
-            diesel::insert_into(location_entries::table).values(chunk).execute(c)?;
-        }
+    let entry = |head: &str, value: fn(&NewOrganizationRow) -> Value| {
+        let values: Vec<Value> = pairs()
+            .flat_map(|(row, id)| {
+                [
+                    Value::Int(id),
+                    Value::Date(row.registration_date),
+                    value(row),
+                    Value::Timestamp(row.created_at),
+                ]
+            })
+            .collect();
+        (format!("INSERT INTO {head}, recorded_at)"), values)
+    };
+    let (head, values) = entry("capital_entries (organization_id, effective_date, charter_capital", |row| {
+        Value::Int(row.charter_capital)
     });
+    rows::insert(conn, &head, "", 4, &values)?;
+    let (head, values) = entry("member_entries (organization_id, effective_date, member_count", |row| {
+        Value::Int32(row.member_count)
+    });
+    rows::insert(conn, &head, "", 4, &values)?;
+    let locations: Vec<Value> = pairs()
+        .flat_map(|(row, id)| {
+            [
+                Value::Int(id),
+                Value::Date(row.registration_date),
+                Value::Int(row.province_id),
+                Value::NullableInt(row.district_id),
+                Value::Text(&row.address),
+                Value::Timestamp(row.created_at),
+            ]
+        })
+        .collect();
+    let head = "INSERT INTO location_entries \
+                (organization_id, effective_date, province_id, district_id, address, recorded_at)";
+    rows::insert(conn, head, "", 6, &locations)?;
     Ok(ids)
+}
+
+const RECORD_COLUMNS: &str = "INSERT INTO organizations (kind, registration_number, name, name_en, \
+    abbreviation, name_key, search_text, sector_id, province_id, district_id, address, \
+    legal_representative, phone, email, registration_date, status, dissolution_date, charter_capital, \
+    member_count, alliance_admission_date, alliance_batch, created_at, updated_at, version)";
+const RECORD_WIDTH: usize = 24;
+
+/// The values of [`RECORD_COLUMNS`] for `row`.
+fn record_values(row: &NewOrganizationRow) -> [Value<'_>; RECORD_WIDTH] {
+    [
+        Value::Text(&row.kind),
+        Value::Text(&row.registration_number),
+        Value::Text(&row.name),
+        Value::NullableText(row.name_en.as_deref()),
+        Value::NullableText(row.abbreviation.as_deref()),
+        Value::Text(&row.name_key),
+        Value::Text(&row.search_text),
+        Value::Int(row.sector_id),
+        Value::Int(row.province_id),
+        Value::NullableInt(row.district_id),
+        Value::Text(&row.address),
+        Value::Text(&row.legal_representative),
+        Value::NullableText(row.phone.as_deref()),
+        Value::NullableText(row.email.as_deref()),
+        Value::Date(row.registration_date),
+        Value::Text(&row.status),
+        Value::NullableDate(row.dissolution_date),
+        Value::Int(row.charter_capital),
+        Value::Int32(row.member_count),
+        Value::NullableDate(row.alliance_admission_date),
+        Value::NullableText(row.alliance_batch.as_deref()),
+        Value::Timestamp(row.created_at),
+        Value::Timestamp(row.updated_at),
+        Value::Int32(row.version),
+    ]
 }
 
 /// The life the statistics see of a unit just written from `row`.

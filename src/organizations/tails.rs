@@ -4,6 +4,7 @@
 
 use diesel::prelude::*;
 
+use crate::db::rows::Value;
 use crate::db::sql::Sql;
 use crate::db::Conn;
 use crate::error::ApiError;
@@ -51,10 +52,13 @@ pub fn per_statement() -> usize {
 
 /// Writes the tails of new names: `(organization id, name key)`.
 pub fn write<'a>(conn: &mut Conn, names: impl IntoIterator<Item = (i64, &'a str)>) -> Result<(), ApiError> {
-    let rows: Vec<NewTail> = names.into_iter().flat_map(|(id, key)| rows(id, key)).collect();
-    for chunk in rows.chunks(per_statement()) {
-        insert(conn, chunk)?;
-    }
+    let values: Vec<Value> = names
+        .into_iter()
+        .flat_map(|(id, key)| {
+            tails(key).flat_map(move |(word, tail)| [Value::Int(id), Value::Int32(word), Value::Text(tail)])
+        })
+        .collect();
+    crate::db::rows::insert(conn, "INSERT INTO name_tails (organization_id, word, tail)", "", 3, &values)?;
     Ok(())
 }
 

@@ -17,6 +17,7 @@ use crate::error::ApiError;
 use crate::on_backend;
 use crate::schema::{capital_entries, cooperative_groups, location_entries, member_entries, organizations};
 
+mod daily;
 mod tables;
 
 pub use tables::{horizon, month_start, settle};

@@ -4,11 +4,10 @@ use std::collections::BTreeMap;
 
 use chrono::{Datelike, Months, NaiveDate};
 use diesel::prelude::*;
-use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
-use diesel::sql_types::{BigInt, Date};
 
+use super::daily::{add_daily, DailyRow};
 use super::{with_rollups, Contribution, Flows, StatKey};
-use crate::db::{Backend, Conn};
+use crate::db::Conn;
 use crate::error::ApiError;
 use crate::on_backend;
 use crate::schema::{stat_keys, stat_monthly};
@@ -144,89 +143,6 @@ fn first_months(conn: &mut Conn, ids: &[i64]) -> Result<BTreeMap<i64, NaiveDate>
         out.extend(found.into_iter().filter_map(|(id, m)| Some((id, m?))));
     }
     Ok(out)
-}
-
-struct DailyRow {
-    key_id: i64,
-    day: NaiveDate,
-    active: i64,
-    capital: i64,
-    members: i64,
-    registered: i64,
-    dissolved: i64,
-    admitted: i64,
-}
-
-impl DailyRow {
-    fn new(key_id: i64, day: NaiveDate, f: &Flows) -> DailyRow {
-        DailyRow {
-            key_id,
-            day,
-            active: f.active,
-            capital: f.capital,
-            members: f.members,
-            registered: f.registered,
-            dissolved: f.dissolved,
-            admitted: f.admitted,
-        }
-    }
-}
-
-/// Adds flows to `stat_daily`, a row per (key, day), creating the rows it lacks, with
-/// multi-row upserts (written out: Diesel builds multi-row upserts for PostgreSQL only).
-fn add_daily(conn: &mut Conn, rows: &[DailyRow]) -> Result<(), ApiError> {
-    for chunk in rows.chunks(rows_per_statement(8)) {
-        let sql = daily_upsert(conn.backend(), chunk.len());
-        on_backend!(conn, c => bind_daily(diesel::sql_query(sql).into_boxed(), chunk).execute(c))?;
-    }
-    Ok(())
-}
-
-/// The upsert of `rows` rows into `stat_daily`, with the backend's placeholders.
-fn daily_upsert(backend: Backend, rows: usize) -> String {
-    let mut sql = String::from(
-        "INSERT INTO stat_daily (key_id, day, active, capital, members, registered, dissolved, admitted) VALUES ",
-    );
-    for row in 0..rows {
-        sql.push_str(if row == 0 { "(" } else { ", (" });
-        for column in 0..8 {
-            if column > 0 {
-                sql.push_str(", ");
-            }
-            match backend {
-                Backend::Sqlite => sql.push('?'),
-                Backend::Postgres => sql.push_str(&format!("${}", row * 8 + column + 1)),
-            }
-        }
-        sql.push(')');
-    }
-    sql.push_str(" ON CONFLICT (key_id, day) DO UPDATE SET ");
-    let sums: Vec<String> = ["active", "capital", "members", "registered", "dissolved", "admitted"]
-        .iter()
-        .map(|c| format!("{c} = stat_daily.{c} + excluded.{c}"))
-        .collect();
-    sql.push_str(&sums.join(", "));
-    sql
-}
-
-fn bind_daily<'f, DB>(
-    mut query: BoxedSqlQuery<'f, DB, SqlQuery>,
-    rows: &[DailyRow],
-) -> BoxedSqlQuery<'f, DB, SqlQuery>
-where
-    DB: diesel::backend::Backend
-        + diesel::sql_types::HasSqlType<BigInt>
-        + diesel::sql_types::HasSqlType<Date>,
-    i64: diesel::serialize::ToSql<BigInt, DB>,
-    NaiveDate: diesel::serialize::ToSql<Date, DB>,
-{
-    for r in rows {
-        query = query.bind::<BigInt, _>(r.key_id).bind::<Date, _>(r.day);
-        for value in [r.active, r.capital, r.members, r.registered, r.dissolved, r.admitted] {
-            query = query.bind::<BigInt, _>(value);
-        }
-    }
-    query
 }
 
 pub fn month_start(day: NaiveDate) -> NaiveDate {
