@@ -62,9 +62,10 @@ fn row_error(line: usize, column: &str, message: impl Into<String>) -> FieldErro
 /// transaction: on any problem it returns a 422 listing them, and the caller's
 /// transaction must roll back.
 ///
-/// Every row is checked before anything is written, against reference data read once;
-/// then the records go in with multi-row statements, their audit entries are made from
-/// the values written, and the statistics take the whole import as one change.
+/// Rows are checked in batches on other threads, against reference data read once, while
+/// this one writes the batches checked so far with multi-row statements (until a row has
+/// a problem); their audit entries are made from the values written, and the statistics
+/// take the whole import as one change.
 pub fn import(
     conn: &mut Conn,
     actor: &Actor,
