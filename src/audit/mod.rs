@@ -157,7 +157,7 @@ fn write_all(conn: &mut Conn, entries: &[NewEntry]) -> Result<(), ApiError> {
         .iter()
         .flat_map(|e| {
             [
-                Bound::Timestamp(e.at),
+                Bound::timestamp(e.at),
                 Bound::NullableInt(e.actor_id),
                 Bound::Text(e.actor_role),
                 Bound::Text(&e.action),

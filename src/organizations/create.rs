@@ -161,9 +161,9 @@ pub fn write(conn: &mut Conn, rows: &[NewOrganizationRow]) -> Result<Vec<i64>, A
             .flat_map(|(row, id)| {
                 [
                     Value::Int(id),
-                    Value::Date(row.registration_date),
+                    Value::date(row.registration_date),
                     value(row),
-                    Value::Timestamp(row.created_at),
+                    Value::timestamp(row.created_at),
                 ]
             })
             .collect();
@@ -181,11 +181,11 @@ pub fn write(conn: &mut Conn, rows: &[NewOrganizationRow]) -> Result<Vec<i64>, A
         .flat_map(|(row, id)| {
             [
                 Value::Int(id),
-                Value::Date(row.registration_date),
+                Value::date(row.registration_date),
                 Value::Int(row.province_id),
                 Value::NullableInt(row.district_id),
                 Value::Text(&row.address),
-                Value::Timestamp(row.created_at),
+                Value::timestamp(row.created_at),
             ]
         })
         .collect();
@@ -218,15 +218,15 @@ fn record_values(row: &NewOrganizationRow) -> [Value<'_>; RECORD_WIDTH] {
         Value::Text(&row.legal_representative),
         Value::NullableText(row.phone.as_deref()),
         Value::NullableText(row.email.as_deref()),
-        Value::Date(row.registration_date),
+        Value::date(row.registration_date),
         Value::Text(&row.status),
-        Value::NullableDate(row.dissolution_date),
+        Value::nullable_date(row.dissolution_date),
         Value::Int(row.charter_capital),
         Value::Int32(row.member_count),
-        Value::NullableDate(row.alliance_admission_date),
+        Value::nullable_date(row.alliance_admission_date),
         Value::NullableText(row.alliance_batch.as_deref()),
-        Value::Timestamp(row.created_at),
-        Value::Timestamp(row.updated_at),
+        Value::timestamp(row.created_at),
+        Value::timestamp(row.updated_at),
         Value::Int32(row.version),
     ]
 }

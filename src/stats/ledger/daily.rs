@@ -43,7 +43,7 @@ pub fn add_daily(conn: &mut Conn, rows: &[DailyRow]) -> Result<(), ApiError> {
         .flat_map(|r| {
             [
                 Value::Int(r.key_id),
-                Value::Date(r.day),
+                Value::date(r.day),
                 Value::Int(r.active),
                 Value::Int(r.capital),
                 Value::Int(r.members),
