@@ -7,6 +7,7 @@
 //! option; its shared backend type lacks upserts and raw typed SQL, which the statistics
 //! and search code need.
 
+mod checkpoint;
 mod lanes;
 mod pool;
 pub mod rows;

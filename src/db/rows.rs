@@ -11,11 +11,11 @@ use std::marker::PhantomData;
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 use diesel::backend::Backend;
 use diesel::pg::Pg;
-use diesel::serialize::{self, IsNull, Output};
-use diesel::sqlite::Sqlite;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::serialize::ToSql;
+use diesel::serialize::{self, IsNull, Output};
 use diesel::sql_types::{BigInt, Date, HasSqlType, Integer, Nullable, Text, Timestamp};
+use diesel::sqlite::Sqlite;
 use diesel::{QueryResult, RunQueryDsl};
 
 use super::Conn;
@@ -281,13 +281,27 @@ mod tests {
     fn dates_and_timestamps_read_as_diesel_writes_them() {
         use diesel::Connection;
         let conn = &mut diesel::SqliteConnection::establish(":memory:").unwrap();
-        let days = [(1000, 1, 1), (1999, 12, 31), (2024, 2, 29), (2026, 11, 24), (9999, 12, 31), (999, 5, 6), (-44, 3, 15)];
+        let days = [
+            (1000, 1, 1),
+            (1999, 12, 31),
+            (2024, 2, 29),
+            (2026, 11, 24),
+            (9999, 12, 31),
+            (999, 5, 6),
+            (-44, 3, 15),
+        ];
         for (y, m, d) in days {
             let day = NaiveDate::from_ymd_opt(y, m, d).unwrap();
             assert_eq!(sqlite_text::<Date, _>(conn, Day(day)), sqlite_text::<Date, _>(conn, day), "{day}");
-            for nanos in [0, 5_000_000, 120_000_000, 123_400_000, 7_000, 123_456_000, 1, 999_999_999, 1_500_000_000] {
+            for nanos in
+                [0, 5_000_000, 120_000_000, 123_400_000, 7_000, 123_456_000, 1, 999_999_999, 1_500_000_000]
+            {
                 let at = day.and_hms_nano_opt(23, 59, 59, nanos).unwrap();
-                assert_eq!(sqlite_text::<Timestamp, _>(conn, Instant(at)), sqlite_text::<Timestamp, _>(conn, at), "{at}");
+                assert_eq!(
+                    sqlite_text::<Timestamp, _>(conn, Instant(at)),
+                    sqlite_text::<Timestamp, _>(conn, at),
+                    "{at}"
+                );
             }
         }
     }
