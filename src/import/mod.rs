@@ -100,42 +100,54 @@ fn import_rows(
     let ids = std::thread::scope(|scope| -> Result<Vec<i64>, ApiError> {
         let checked = file.check_in_background(scope, dry_run);
         let (written, to_audit) = mpsc::channel::<(Vec<i64>, Vec<NewOrganizationRow>)>();
-        // The audit entries are text made from the rows written alone: another core
-        // makes them while this one writes the next batches.
+        // The audit entries and the statistics' change are made from the rows written
+        // alone: another core makes them while this one writes the next batches.
         let audit = scope.spawn(|| {
-            to_audit
-                .into_iter()
-                .map(|(ids, rows)| {
-                    let views = ids
-                        .into_iter()
-                        .zip(rows)
-                        .map(|(id, row)| {
-                            let view = create::view(&lookup.catalog, id, row).ok_or_else(|| {
-                                ApiError::Internal(format!("record {id} names a unit not in the catalog"))
-                            })?;
-                            Ok((audit::Object::Organization(kind, id), view))
-                        })
-                        .collect::<Result<Vec<_>, ApiError>>()?;
-                    audit::creations(actor, &action, views)
-                })
-                .collect::<Result<Vec<_>, ApiError>>()
+            let mut change = ledger::Contribution::new();
+            let mut entries = Vec::new();
+            for (ids, rows) in to_audit {
+                let mut batch = ledger::Contribution::new();
+                for row in &rows {
+                    for (key, flows) in create::life(row).contribution() {
+                        *batch.entry(key).or_default() += flows;
+                    }
+                }
+                // Rollups of a sum are the sum of the rollups.
+                for (key, flows) in ledger::with_rollups(&batch) {
+                    *change.entry(key).or_default() += flows;
+                }
+                let views = ids
+                    .into_iter()
+                    .zip(rows)
+                    .map(|(id, row)| {
+                        let view = create::view(&lookup.catalog, id, row).ok_or_else(|| {
+                            ApiError::Internal(format!("record {id} names a unit not in the catalog"))
+                        })?;
+                        Ok((audit::Object::Organization(kind, id), view))
+                    })
+                    .collect::<Result<Vec<_>, ApiError>>()?;
+                entries.push(audit::creations(actor, &action, views)?);
+            }
+            change.retain(|_, flows| !flows.is_zero());
+            Ok::<_, ApiError>((entries, change))
         });
         let mut phase = Instant::now();
         let outcome = write_in_file_order(conn, &file, checked, (!dry_run).then_some(&written));
         drop(written);
         tracing::debug!(took = ?phase.elapsed(), "import: rows checked and written");
         phase = Instant::now();
-        let entries = audit.join().expect("making the audit entries panicked");
+        let made = audit.join().expect("making the audit entries panicked");
         tracing::debug!(took = ?phase.elapsed(), "import: audit entries made (after the writes)");
-        let (ids, contributions) = outcome?;
+        let ids = outcome?;
         if dry_run {
             return Ok(ids);
         }
+        let (entries, change) = made?;
         phase = Instant::now();
-        ledger::settle(conn, &ledger::Contribution::new(), &contributions)?;
+        ledger::settle_rolled_up(conn, &change)?;
         tracing::debug!(took = ?phase.elapsed(), "import: statistics settled");
         phase = Instant::now();
-        for batch in entries? {
+        for batch in entries {
             audit::write_entries(conn, &batch)?;
         }
         tracing::debug!(took = ?phase.elapsed(), "import: audit entries written");
@@ -212,13 +224,13 @@ impl<'a> File<'a> {
 /// Takes the checked batches in file order and, while no row has a problem, writes each
 /// (unless `written` is `None`: a dry run) and hands it on to `written`. After a problem
 /// it goes on checking, to report every bad row, and writes nothing more: the caller's
-/// transaction rolls back what was written. The ids written and the statistics' change.
+/// transaction rolls back what was written. The ids written.
 fn write_in_file_order(
     conn: &mut Conn,
     file: &File,
     checked: mpsc::Receiver<(usize, Checked)>,
     written: Option<&mpsc::Sender<(Vec<i64>, Vec<NewOrganizationRow>)>>,
-) -> Result<(Vec<i64>, ledger::Contribution), ApiError> {
+) -> Result<Vec<i64>, ApiError> {
     let mut problems: Vec<(usize, FieldError)> = Vec::new();
     let report = |problems: &mut Vec<_>, line: usize, errors: Vec<ApiError>| {
         for e in errors.into_iter().flat_map(field_errors) {
@@ -228,7 +240,6 @@ fn write_in_file_order(
     };
     let mut seen: HashSet<String> = HashSet::new();
     let mut ids = Vec::new();
-    let mut contributions = ledger::Contribution::new();
     let mut early: BTreeMap<usize, Checked> = BTreeMap::new();
     let mut next = 0;
     for (n, batch) in checked {
@@ -256,18 +267,13 @@ fn write_in_file_order(
             let Some(written) = written.filter(|_| problems.is_empty()) else { continue };
             let rows: Vec<NewOrganizationRow> = rows.into_iter().map(|(_, row)| row).collect();
             let batch_ids = create::write(conn, &rows)?;
-            for row in &rows {
-                for (key, flows) in create::life(row).contribution() {
-                    *contributions.entry(key).or_default() += flows;
-                }
-            }
             ids.extend_from_slice(&batch_ids);
             // The audit thread ends only on an error, which the caller reports.
             let _ = written.send((batch_ids, rows));
         }
     }
     if problems.is_empty() {
-        return Ok((ids, contributions));
+        return Ok(ids);
     }
     problems.sort_by_key(|(line, _)| *line);
     let count = problems.len();

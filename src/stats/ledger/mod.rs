@@ -20,7 +20,7 @@ use crate::schema::{capital_entries, cooperative_groups, location_entries, membe
 mod daily;
 mod tables;
 
-pub use tables::{horizon, month_start, settle};
+pub use tables::{horizon, month_start, settle, settle_rolled_up};
 
 /// What one key gains or loses on one day (or holds in total, summed up to a day).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

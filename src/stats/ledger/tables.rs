@@ -25,7 +25,12 @@ pub fn settle(conn: &mut Conn, before: &Contribution, after: &Contribution) -> R
     for (k, f) in before {
         *delta.entry(*k).or_default() -= *f;
     }
-    let delta = with_rollups(&delta);
+    settle_rolled_up(conn, &with_rollups(&delta))
+}
+
+/// [`settle`] of a change already summed into the rollup keys too (by [`with_rollups`]),
+/// without zero flows: a bulk write sums it batch by batch on another thread.
+pub fn settle_rolled_up(conn: &mut Conn, delta: &Contribution) -> Result<(), ApiError> {
     if delta.is_empty() {
         return Ok(());
     }
@@ -45,7 +50,7 @@ pub fn settle(conn: &mut Conn, before: &Contribution, after: &Contribution) -> R
     add_daily(conn, &daily)?;
 
     let mut by_month: BTreeMap<(i64, NaiveDate), Flows> = BTreeMap::new();
-    for ((key, day), f) in &delta {
+    for ((key, day), f) in delta {
         *by_month.entry((ids[key], month_start(*day))).or_default() += *f;
     }
     let latest = by_month.keys().map(|(_, month)| *month).max().expect("not empty");
