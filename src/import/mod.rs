@@ -102,35 +102,7 @@ fn import_rows(
         let (written, to_audit) = mpsc::channel::<(Vec<i64>, Vec<NewOrganizationRow>)>();
         // The audit entries and the statistics' change are made from the rows written
         // alone: another core makes them while this one writes the next batches.
-        let audit = scope.spawn(|| {
-            let mut change = ledger::Contribution::new();
-            let mut entries = Vec::new();
-            for (ids, rows) in to_audit {
-                let mut batch = ledger::Contribution::new();
-                for row in &rows {
-                    for (key, flows) in create::life(row).contribution() {
-                        *batch.entry(key).or_default() += flows;
-                    }
-                }
-                // Rollups of a sum are the sum of the rollups.
-                for (key, flows) in ledger::with_rollups(&batch) {
-                    *change.entry(key).or_default() += flows;
-                }
-                let views = ids
-                    .into_iter()
-                    .zip(rows)
-                    .map(|(id, row)| {
-                        let view = create::view(&lookup.catalog, id, row).ok_or_else(|| {
-                            ApiError::Internal(format!("record {id} names a unit not in the catalog"))
-                        })?;
-                        Ok((audit::Object::Organization(kind, id), view))
-                    })
-                    .collect::<Result<Vec<_>, ApiError>>()?;
-                entries.push(audit::creations(actor, &action, views)?);
-            }
-            change.retain(|_, flows| !flows.is_zero());
-            Ok::<_, ApiError>((entries, change))
-        });
+        let audit = scope.spawn(|| made_from_written(to_audit, &lookup, actor, &action, kind));
         let mut phase = Instant::now();
         let outcome = write_in_file_order(conn, &file, checked, (!dry_run).then_some(&written));
         drop(written);
@@ -154,6 +126,44 @@ fn import_rows(
         Ok(ids)
     })?;
     Ok(ImportReport { dry_run, rows, imported: ids.len(), ids, ignored_columns })
+}
+
+/// The audit entries of the batches written (`ids`, rows) that `written` brings, and the
+/// statistics' change they make, summed with its rollups.
+fn made_from_written<'a>(
+    written: mpsc::Receiver<(Vec<i64>, Vec<NewOrganizationRow>)>,
+    lookup: &Lookup,
+    actor: &'a Actor,
+    action: &'a str,
+    kind: OrgKind,
+) -> Result<(Vec<audit::Entries>, ledger::Contribution), ApiError> {
+    let mut change = ledger::Contribution::new();
+    let mut entries = Vec::new();
+    for (ids, rows) in written {
+        let mut batch = ledger::Contribution::new();
+        for row in &rows {
+            for (key, flows) in create::life(row).contribution() {
+                *batch.entry(key).or_default() += flows;
+            }
+        }
+        // The rollups of a sum are the sum of the rollups.
+        for (key, flows) in ledger::with_rollups(&batch) {
+            *change.entry(key).or_default() += flows;
+        }
+        let views = ids
+            .into_iter()
+            .zip(rows)
+            .map(|(id, row)| {
+                let view = create::view(&lookup.catalog, id, row).ok_or_else(|| {
+                    ApiError::Internal(format!("record {id} names a unit not in the catalog"))
+                })?;
+                Ok((audit::Object::Organization(kind, id), view))
+            })
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        entries.push(audit::creations(actor, action, views)?);
+    }
+    change.retain(|_, flows| !flows.is_zero());
+    Ok((entries, change))
 }
 
 /// Rows per batch: what the checkers hand the writer, and the writer the audit.
