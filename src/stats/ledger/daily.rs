@@ -7,49 +7,22 @@ use crate::db::rows::{self, Value};
 use crate::db::Conn;
 use crate::error::ApiError;
 
-/// The flows of a (key, day) to add.
-pub struct DailyRow {
-    key_id: i64,
-    day: NaiveDate,
-    active: i64,
-    capital: i64,
-    members: i64,
-    registered: i64,
-    dissolved: i64,
-    admitted: i64,
-}
-
-impl DailyRow {
-    pub fn new(key_id: i64, day: NaiveDate, f: &Flows) -> DailyRow {
-        DailyRow {
-            key_id,
-            day,
-            active: f.active,
-            capital: f.capital,
-            members: f.members,
-            registered: f.registered,
-            dissolved: f.dissolved,
-            admitted: f.admitted,
-        }
-    }
-}
-
-/// Adds `rows` (one per (key, day)) to `stat_daily`, with multi-row upserts ([`rows`]:
-/// Diesel builds multi-row upserts for PostgreSQL only).
-pub fn add_daily(conn: &mut Conn, rows: &[DailyRow]) -> Result<(), ApiError> {
+/// Adds the flows of `rows` (key id, day, flows; one per (key, day)) to `stat_daily`, with
+/// multi-row upserts ([`rows`]: Diesel builds multi-row upserts for PostgreSQL only).
+pub fn add_daily(conn: &mut Conn, rows: &[(i64, NaiveDate, Flows)]) -> Result<(), ApiError> {
     let head = format!("INSERT INTO stat_daily (key_id, day, {})", FLOWS.join(", "));
     let values: Vec<Value> = rows
         .iter()
-        .flat_map(|r| {
+        .flat_map(|(key_id, day, f)| {
             [
-                Value::Int(r.key_id),
-                Value::date(r.day),
-                Value::Int(r.active),
-                Value::Int(r.capital),
-                Value::Int(r.members),
-                Value::Int(r.registered),
-                Value::Int(r.dissolved),
-                Value::Int(r.admitted),
+                Value::Int(*key_id),
+                Value::date(*day),
+                Value::Int(f.active),
+                Value::Int(f.capital),
+                Value::Int(f.members),
+                Value::Int(f.registered),
+                Value::Int(f.dissolved),
+                Value::Int(f.admitted),
             ]
         })
         .collect();

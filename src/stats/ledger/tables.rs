@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, Months, NaiveDate};
 use diesel::prelude::*;
 
-use super::daily::{add_daily, DailyRow};
+use super::daily::add_daily;
 use super::{with_rollups, Contribution, Flows, StatKey};
 use crate::db::Conn;
 use crate::error::ApiError;
@@ -46,7 +46,8 @@ pub fn settle_rolled_up(conn: &mut Conn, delta: &Contribution) -> Result<(), Api
             ids.insert(*key, key_id(conn, *key)?);
         }
     }
-    let daily: Vec<DailyRow> = delta.iter().map(|((key, day), f)| DailyRow::new(ids[key], *day, f)).collect();
+    let daily: Vec<(i64, NaiveDate, Flows)> =
+        delta.iter().map(|((key, day), f)| (ids[key], *day, *f)).collect();
     add_daily(conn, &daily)?;
 
     let mut by_month: BTreeMap<(i64, NaiveDate), Flows> = BTreeMap::new();
