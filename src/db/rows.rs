@@ -136,8 +136,9 @@ impl ToSql<Timestamp, Pg> for Instant {
     }
 }
 
-/// Bound values per statement (both backends allow many more; larger statements gained
-/// nothing measurable).
+/// Bound values per statement, near SQLite's limit (32,766): every statement that writes
+/// records flushes the FTS5 index's pending terms at its savepoint, so fewer, larger ones
+/// flush less.
 const VALUES_PER_STATEMENT: usize = 32_000;
 
 /// An INSERT of the rows of `values` (`width` values each): `head` names the table and
@@ -206,51 +207,46 @@ where
 
 impl<Conn, ST> RunQueryDsl<Conn> for InsertRows<'_, '_, ST> {}
 
-/// The statements that write `values` in rows of `width`: all of the same size (cached)
-/// but the last.
-fn statements<'q, 'v, ST>(
+/// The statements that write `rows`: all of the same size (cached) but the last.
+fn statements<'q, 'v, ST, const N: usize>(
     head: &'q str,
     tail: &'q str,
-    width: usize,
-    values: &'q [Value<'v>],
+    rows: &'q [[Value<'v>; N]],
 ) -> impl Iterator<Item = InsertRows<'q, 'v, ST>> {
-    assert!(width > 0 && values.len() % width == 0, "whole rows of {width} values");
-    let per_statement = (VALUES_PER_STATEMENT / width).max(1) * width;
-    values.chunks(per_statement).map(move |chunk| InsertRows {
+    let per_statement = (VALUES_PER_STATEMENT / N.max(1)).max(1);
+    rows.chunks(per_statement).map(move |chunk| InsertRows {
         head,
         tail,
-        width,
-        values: chunk,
+        width: N,
+        values: chunk.as_flattened(),
         cached: chunk.len() == per_statement,
         returns: PhantomData,
     })
 }
 
-/// Inserts the rows of `values`, `width` values each: `head` is `INSERT INTO table
-/// (columns)` and `tail` follows the rows (say an ON CONFLICT clause).
-pub fn insert(
+/// Inserts `rows`: `head` is `INSERT INTO table (columns)` and `tail` follows the rows
+/// (say an ON CONFLICT clause).
+pub fn insert<const N: usize>(
     conn: &mut Conn,
     head: &str,
     tail: &str,
-    width: usize,
-    values: &[Value],
+    rows: &[[Value; N]],
 ) -> Result<(), diesel::result::Error> {
-    for statement in statements::<()>(head, tail, width, values) {
+    for statement in statements::<(), N>(head, tail, rows) {
         on_backend!(conn, c => statement.execute(c))?;
     }
     Ok(())
 }
 
 /// [`insert`] with a RETURNING clause in `tail` of a text and an id: what every row returned.
-pub fn insert_returning(
+pub fn insert_returning<const N: usize>(
     conn: &mut Conn,
     head: &str,
     tail: &str,
-    width: usize,
-    values: &[Value],
+    rows: &[[Value; N]],
 ) -> Result<Vec<(String, i64)>, diesel::result::Error> {
-    let mut returned = Vec::with_capacity(values.len() / width.max(1));
-    for statement in statements::<(Text, BigInt)>(head, tail, width, values) {
+    let mut returned = Vec::with_capacity(rows.len());
+    for statement in statements::<(Text, BigInt), N>(head, tail, rows) {
         returned.extend(on_backend!(conn, c => statement.load::<(String, i64)>(c))?);
     }
     Ok(returned)

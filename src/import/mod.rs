@@ -136,7 +136,7 @@ fn made_from_written<'a>(
     actor: &'a Actor,
     action: &'a str,
     kind: OrgKind,
-) -> Result<(Vec<audit::Entries>, ledger::Contribution), ApiError> {
+) -> Result<(Vec<audit::Entries<'a>>, ledger::Contribution), ApiError> {
     let mut change = ledger::Contribution::new();
     let mut entries = Vec::new();
     for (ids, rows) in written {

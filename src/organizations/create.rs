@@ -136,14 +136,9 @@ pub fn taken_numbers<'a>(
 /// capital, member and location entries, dated on the registration date; the ids, in
 /// the order of `rows`.
 pub fn write(conn: &mut Conn, rows: &[NewOrganizationRow]) -> Result<Vec<i64>, ApiError> {
-    let values: Vec<Value> = rows.iter().flat_map(record_values).collect();
-    let returned: Vec<(String, i64)> = rows::insert_returning(
-        conn,
-        RECORD_COLUMNS,
-        " RETURNING registration_number, id",
-        RECORD_WIDTH,
-        &values,
-    )?;
+    let values: Vec<[Value; RECORD_WIDTH]> = rows.iter().map(record_values).collect();
+    let returned =
+        rows::insert_returning(conn, RECORD_COLUMNS, " RETURNING registration_number, id", &values)?;
     // RETURNING promises no order: the (unique) numbers say which id is whose.
     let mut returned: HashMap<String, i64> = returned.into_iter().collect();
     let ids = rows
@@ -157,8 +152,8 @@ pub fn write(conn: &mut Conn, rows: &[NewOrganizationRow]) -> Result<Vec<i64>, A
     let pairs = || rows.iter().zip(ids.iter().copied());
     tails::write(conn, pairs().map(|(row, id)| (id, row.name_key.as_str())))?;
     let entry = |head: &str, value: fn(&NewOrganizationRow) -> Value| {
-        let values: Vec<Value> = pairs()
-            .flat_map(|(row, id)| {
+        let values: Vec<[Value; 4]> = pairs()
+            .map(|(row, id)| {
                 [
                     Value::Int(id),
                     Value::date(row.registration_date),
@@ -172,13 +167,13 @@ pub fn write(conn: &mut Conn, rows: &[NewOrganizationRow]) -> Result<Vec<i64>, A
     let (head, values) = entry("capital_entries (organization_id, effective_date, charter_capital", |row| {
         Value::Int(row.charter_capital)
     });
-    rows::insert(conn, &head, "", 4, &values)?;
+    rows::insert(conn, &head, "", &values)?;
     let (head, values) = entry("member_entries (organization_id, effective_date, member_count", |row| {
         Value::Int32(row.member_count)
     });
-    rows::insert(conn, &head, "", 4, &values)?;
-    let locations: Vec<Value> = pairs()
-        .flat_map(|(row, id)| {
+    rows::insert(conn, &head, "", &values)?;
+    let locations: Vec<[Value; 6]> = pairs()
+        .map(|(row, id)| {
             [
                 Value::Int(id),
                 Value::date(row.registration_date),
@@ -191,7 +186,7 @@ pub fn write(conn: &mut Conn, rows: &[NewOrganizationRow]) -> Result<Vec<i64>, A
         .collect();
     let head = "INSERT INTO location_entries \
                 (organization_id, effective_date, province_id, district_id, address, recorded_at)";
-    rows::insert(conn, head, "", 6, &locations)?;
+    rows::insert(conn, head, "", &locations)?;
     Ok(ids)
 }
 

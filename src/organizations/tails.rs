@@ -4,7 +4,7 @@
 
 use diesel::prelude::*;
 
-use crate::db::rows::Value;
+use crate::db::rows::{self, Value};
 use crate::db::sql::Sql;
 use crate::db::Conn;
 use crate::error::ApiError;
@@ -52,13 +52,13 @@ pub fn per_statement() -> usize {
 
 /// Writes the tails of new names: `(organization id, name key)`.
 pub fn write<'a>(conn: &mut Conn, names: impl IntoIterator<Item = (i64, &'a str)>) -> Result<(), ApiError> {
-    let values: Vec<Value> = names
+    let values: Vec<[Value; 3]> = names
         .into_iter()
         .flat_map(|(id, key)| {
-            tails(key).flat_map(move |(word, tail)| [Value::Int(id), Value::Int32(word), Value::Text(tail)])
+            tails(key).map(move |(word, tail)| [Value::Int(id), Value::Int32(word), Value::Text(tail)])
         })
         .collect();
-    crate::db::rows::insert(conn, "INSERT INTO name_tails (organization_id, word, tail)", "", 3, &values)?;
+    rows::insert(conn, "INSERT INTO name_tails (organization_id, word, tail)", "", &values)?;
     Ok(())
 }
 

@@ -11,9 +11,9 @@ use crate::error::ApiError;
 /// multi-row upserts ([`rows`]: Diesel builds multi-row upserts for PostgreSQL only).
 pub fn add_daily(conn: &mut Conn, rows: &[(i64, NaiveDate, Flows)]) -> Result<(), ApiError> {
     let head = format!("INSERT INTO stat_daily (key_id, day, {})", FLOWS.join(", "));
-    let values: Vec<Value> = rows
+    let values: Vec<[Value; 8]> = rows
         .iter()
-        .flat_map(|(key_id, day, f)| {
+        .map(|(key_id, day, f)| {
             [
                 Value::Int(*key_id),
                 Value::date(*day),
@@ -26,7 +26,7 @@ pub fn add_daily(conn: &mut Conn, rows: &[(i64, NaiveDate, Flows)]) -> Result<()
             ]
         })
         .collect();
-    rows::insert(conn, &head, &format!(" {}", on_conflict()), 8, &values)?;
+    rows::insert(conn, &head, &format!(" {}", on_conflict()), &values)?;
     Ok(())
 }
 
