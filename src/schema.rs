@@ -139,6 +139,13 @@ diesel::table! {
         organization_id -> BigInt,
         word -> Integer,
         tail -> Text,
+        /// Copies of the organization's filtered columns (migration `tail_filters`).
+        kind -> Text,
+        status -> Text,
+        sector_id -> BigInt,
+        province_id -> BigInt,
+        district_id -> Nullable<BigInt>,
+        registration_date -> Date,
     }
 }
 

@@ -452,17 +452,24 @@ pub fn write_units(conn: &mut Conn, units: &[Unit]) -> Result<(usize, usize, usi
     let organizations: Vec<&Unit> = units.iter().filter(|u| !u.is_group()).collect();
     let groups = units.iter().filter(|u| u.kind == Kind::Group).map(group_row);
     let keys: Vec<(i64, String)> = organizations.iter().map(|u| (u.id, plan::name_key(&u.name))).collect();
-    insert_all(
+    let rows: Vec<OrganizationRow> =
+        organizations.iter().zip(&keys).map(|(u, (_, key))| organization_row(u, key)).collect();
+    for chunk in rows.chunks(rows_per_statement(25)) {
+        on_backend!(conn, c => diesel::insert_into(organizations::table).values(chunk).execute(c))
+            .map_err(db_error)?;
+    }
+    tails::write(
         conn,
-        organizations.iter().zip(&keys).map(|(u, (_, key))| organization_row(u, key)),
-        rows_per_statement(25),
-        |conn, rows| on_backend!(conn, c => diesel::insert_into(organizations::table).values(rows).execute(c)),
-    )?;
-    insert_all(
-        conn,
-        keys.iter().flat_map(|(id, key)| tails::rows(*id, key)),
-        tails::per_statement(),
-        tails::insert,
+        rows.iter().map(|row| tails::Filed {
+            id: row.id,
+            name_key: row.name_key,
+            kind: row.kind,
+            status: row.status,
+            sector_id: row.sector_id,
+            province_id: row.province_id,
+            district_id: row.district_id,
+            registration_date: row.registration_date,
+        }),
     )?;
     insert_all(
         conn,

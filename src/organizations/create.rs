@@ -150,7 +150,19 @@ pub fn write(conn: &mut Conn, rows: &[NewOrganizationRow]) -> Result<Vec<i64>, A
         })
         .collect::<Result<Vec<i64>, ApiError>>()?;
     let pairs = || rows.iter().zip(ids.iter().copied());
-    tails::write(conn, pairs().map(|(row, id)| (id, row.name_key.as_str())))?;
+    tails::write(
+        conn,
+        pairs().map(|(row, id)| tails::Filed {
+            id,
+            name_key: &row.name_key,
+            kind: &row.kind,
+            status: &row.status,
+            sector_id: row.sector_id,
+            province_id: row.province_id,
+            district_id: row.district_id,
+            registration_date: row.registration_date,
+        }),
+    )?;
     let entry = |head: &str, value: fn(&NewOrganizationRow) -> Value| {
         let values: Vec<[Value; 4]> = pairs()
             .map(|(row, id)| {

@@ -36,6 +36,9 @@ enum Driver {
     /// SQLite: the rows of a search's few full-text matches, by id, then sorted (see
     /// [`Plan::by_text`]); every filter is checked.
     Text,
+    /// `name_tails_by_tail`: (kind, tail), every other filter checked on the copies of
+    /// the organization's columns that its index carries (see [`Plan::on_tails`]).
+    Tails,
 }
 
 /// One keyset seek: the values of the driving index's equality prefix.
@@ -79,7 +82,7 @@ impl Plan {
             None => Status::ALL.iter().copied().map(Some).collect(),
         };
         let seeks = match driver {
-            Driver::District | Driver::Text => vec![Seek::default()],
+            Driver::District | Driver::Text | Driver::Tails => vec![Seek::default()],
             Driver::Province => {
                 f.provinces.iter().flatten().map(|&p| Seek { province: Some(p), status: None }).collect()
             }
@@ -109,11 +112,26 @@ impl Plan {
         }
     }
 
+    /// The plan of a search's second tier read from the names' tails: one seek, every
+    /// filter checked on the tail's copy of its column, which the tails' index holds, so
+    /// that an organization is read only for a tail that meets them all. Checked on the
+    /// organizations, a filter that few holders of a common phrase meet read every
+    /// holder's record.
+    pub fn on_tails(&self) -> Plan {
+        Plan {
+            driver: Driver::Tails,
+            seeks: vec![Seek::default()],
+            sqlite: self.sqlite,
+            by_date: self.by_date,
+        }
+    }
+
     /// `column` as a condition reads it: bare where the driving index seeks on it,
     /// `+column` (SQLite) where it is only checked.
     fn column(&self, name: &str, seeks: bool) -> String {
         let plus = if self.sqlite && !seeks { "+" } else { "" };
-        format!("{plus}organizations.{name}")
+        let table = if self.driver == Driver::Tails { "name_tails" } else { "organizations" };
+        format!("{plus}{table}.{name}")
     }
 
     /// The conditions of `seek` and of the filters the driving index does not seek
@@ -127,8 +145,10 @@ impl Plan {
         seek: Seek,
         (low, high): (Option<&str>, Option<&str>),
     ) -> Vec<Condition> {
-        let kind_column =
-            self.column("kind", matches!(self.driver, Driver::Province | Driver::Sector | Driver::Kind));
+        let kind_column = self.column(
+            "kind",
+            matches!(self.driver, Driver::Province | Driver::Sector | Driver::Kind | Driver::Tails),
+        );
         let mut out = vec![Sql::new(format!("{kind_column} = ")).string(kind.as_str())];
         if let Some(p) = seek.province {
             out.push(Sql::new(format!("{} = ", self.column("province_id", true))).int(p));
@@ -153,7 +173,10 @@ impl Plan {
             let seeks = matches!(self.driver, Driver::Sector | Driver::Kind);
             out.push(Sql::new(format!("{} = ", self.column("status", seeks))).string(s.as_str()));
         }
-        let date = self.column("registration_date", self.by_date && self.driver != Driver::Text);
+        let date = self.column(
+            "registration_date",
+            self.by_date && !matches!(self.driver, Driver::Text | Driver::Tails),
+        );
         let narrower = |bound: Option<&str>, keep: fn(&str, &str) -> bool, d: NaiveDate| {
             self.by_date && bound.is_some_and(|b| keep(b, &d.to_string()))
         };

@@ -185,12 +185,18 @@ macro_rules! read_seek {
             let tail = name_tails::tail;
             // The range's size decides the plan (PostgreSQL).
             let replan = conn.backend() == Backend::Postgres;
-            // SQLite: a district's few thousand units are read and sorted rather than
-            // the phrase's tails walked, which would pass every tail of a phrase common
-            // elsewhere (seconds at 1M).
-            let by_place = conn.backend() == Backend::Sqlite && reader.plan.narrow();
-            let by_text = reader.plan.by_text();
-            let plan = if by_place { &reader.plan } else { &by_text };
+            // A district's few thousand units are read and sorted (SQLite), or planned
+            // on the organizations' columns (PostgreSQL), rather than the phrase's tails
+            // walked, which would pass every tail of a phrase common elsewhere. Other
+            // filters are checked on the tails.
+            let narrow = reader.plan.narrow();
+            let by_place = conn.backend() == Backend::Sqlite && narrow;
+            let (by_text, on_tails) = (reader.plan.by_text(), reader.plan.on_tails());
+            let plan = match (narrow, by_place) {
+                (true, true) => &reader.plan,
+                (true, false) => &by_text,
+                (false, _) => &on_tails,
+            };
             let conditions = plan.conditions(reader.kind, &reader.filters, plan.seeks[0], (low, high));
             let range = match conn.backend() {
                 Backend::Sqlite => tails::Range::Between {

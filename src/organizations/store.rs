@@ -58,10 +58,12 @@ fn save(conn: &mut Conn, current: &Organization, mut changes: OrganizationChange
     let renamed = changes.name_key.as_ref().filter(|key| **key != fold(&current.name)).cloned();
     let updated = on_backend!(conn, c => diesel::update(target).set(&changes).execute(c))?;
     if updated == 1 {
-        match renamed {
-            Some(key) => tails::replace(conn, current.id, &key),
-            None => Ok(()),
+        if let Some(key) = renamed {
+            // The tails carry the record's filtered columns as this change leaves them.
+            let saved = find_plain(conn, OrgKind::from_db(&current.kind), current.id)?;
+            tails::replace(conn, &saved, &key)?;
         }
+        Ok(())
     } else {
         Err(ApiError::PreconditionFailed("the record was changed concurrently; read it again".into()))
     }

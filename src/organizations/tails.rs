@@ -1,16 +1,19 @@
 //! The tails of the names (migration `name_tails`): a name's key from each word after
 //! the first on. A search's second relevance tier is a range of them; every write of a
-//! name writes its tails in the same transaction.
+//! name writes its tails in the same transaction. Each tail carries copies of its
+//! organization's filtered columns (migration `tail_filters`): written here with it, and
+//! kept equal by a trigger on every later change of the organization.
 
+use chrono::NaiveDate;
 use diesel::prelude::*;
 
+use super::model::Organization;
 use crate::db::rows::{self, Value};
 use crate::db::sql::Sql;
 use crate::db::Conn;
 use crate::error::ApiError;
 use crate::on_backend;
 use crate::schema::name_tails;
-use crate::stats::rebuild::rows_per_statement;
 use crate::text::like_escape;
 
 /// The tails of a name key, with the number of the word each starts at (1 for the
@@ -26,47 +29,63 @@ pub fn first_starting<'a>(name_key: &'a str, typed: &str) -> Option<&'a str> {
     tails(name_key).map(|(_, tail)| tail).find(|tail| tail.starts_with(typed))
 }
 
-/// One row of `name_tails`.
-#[derive(Insertable)]
-#[diesel(table_name = name_tails)]
-pub struct NewTail<'a> {
-    organization_id: i64,
-    word: i32,
-    tail: &'a str,
+/// A name to write the tails of, with the organization's columns that each tail carries
+/// (migration `tail_filters`) so that a search checks its filters on the tail.
+pub struct Filed<'a> {
+    pub id: i64,
+    pub name_key: &'a str,
+    pub kind: &'a str,
+    pub status: &'a str,
+    pub sector_id: i64,
+    pub province_id: i64,
+    pub district_id: Option<i64>,
+    pub registration_date: NaiveDate,
 }
 
-/// The rows of the tails of organization `id`'s name key.
-pub fn rows(id: i64, name_key: &str) -> impl Iterator<Item = NewTail<'_>> {
-    tails(name_key).map(move |(word, tail)| NewTail { organization_id: id, word, tail })
-}
-
-/// Writes `rows` with one statement (see [`rows_per_statement`]).
-pub fn insert(conn: &mut Conn, rows: &[NewTail]) -> Result<usize, diesel::result::Error> {
-    on_backend!(conn, c => diesel::insert_into(name_tails::table).values(rows).execute(c))
-}
-
-/// Rows of `name_tails` per statement.
-pub fn per_statement() -> usize {
-    rows_per_statement(3)
-}
-
-/// Writes the tails of new names: `(organization id, name key)`.
-pub fn write<'a>(conn: &mut Conn, names: impl IntoIterator<Item = (i64, &'a str)>) -> Result<(), ApiError> {
-    let values: Vec<[Value; 3]> = names
-        .into_iter()
-        .flat_map(|(id, key)| {
-            tails(key).map(move |(word, tail)| [Value::Int(id), Value::Int32(word), Value::Text(tail)])
+/// Writes the tails of new names.
+pub fn write<'a>(conn: &mut Conn, names: impl IntoIterator<Item = Filed<'a>>) -> Result<(), ApiError> {
+    let names: Vec<Filed> = names.into_iter().collect();
+    let values: Vec<[Value; 9]> = names
+        .iter()
+        .flat_map(|n| {
+            tails(n.name_key).map(move |(word, tail)| {
+                [
+                    Value::Int(n.id),
+                    Value::Int32(word),
+                    Value::Text(tail),
+                    Value::Text(n.kind),
+                    Value::Text(n.status),
+                    Value::Int(n.sector_id),
+                    Value::Int(n.province_id),
+                    Value::NullableInt(n.district_id),
+                    Value::date(n.registration_date),
+                ]
+            })
         })
         .collect();
-    rows::insert(conn, "INSERT INTO name_tails (organization_id, word, tail)", "", &values)?;
+    let head = "INSERT INTO name_tails (organization_id, word, tail, kind, status, sector_id, province_id, \
+                district_id, registration_date)";
+    rows::insert(conn, head, "", &values)?;
     Ok(())
 }
 
-/// Replaces the tails of a renamed organization.
-pub fn replace(conn: &mut Conn, id: i64, name_key: &str) -> Result<(), ApiError> {
-    let old = name_tails::table.filter(name_tails::organization_id.eq(id));
+/// Replaces the tails of a renamed organization, as it now is.
+pub fn replace(conn: &mut Conn, renamed: &Organization, name_key: &str) -> Result<(), ApiError> {
+    let old = name_tails::table.filter(name_tails::organization_id.eq(renamed.id));
     on_backend!(conn, c => diesel::delete(old).execute(c))?;
-    write(conn, [(id, name_key)])
+    write(
+        conn,
+        [Filed {
+            id: renamed.id,
+            name_key,
+            kind: &renamed.kind,
+            status: &renamed.status,
+            sector_id: renamed.sector_id,
+            province_id: renamed.province_id,
+            district_id: renamed.district_id,
+            registration_date: renamed.registration_date,
+        }],
+    )
 }
 
 /// The tails that start with `typed`, for the second tier's reads.

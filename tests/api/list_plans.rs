@@ -283,8 +283,16 @@ db_test!(searches_follow_the_plain_query_on_either_plan, |app| {
         Backend::Sqlite => "instr",
         Backend::Postgres => "strpos",
     };
-    for (typed, query) in [("thuy san", "q=thuy%20san"), ("htx an", "q=htx%20an"), ("htx", "q=htx")] {
-        let condition = words(&typed.split(' ').collect::<Vec<_>>());
+    // Unfiltered, and under every filter of the lists (the second tier checks them on the
+    // tails' copies of the organizations' columns, a district's on the organizations).
+    let unfiltered = [(String::new(), String::new())];
+    for ((typed, query), (filter, filtered)) in
+        [("thuy san", "q=thuy%20san"), ("htx an", "q=htx%20an"), ("htx", "q=htx")].into_iter().flat_map(
+            |search| unfiltered.iter().cloned().chain(filters()).map(move |filter| (search, filter)),
+        )
+    {
+        let query = if filter.is_empty() { query.to_owned() } else { format!("{query}&{filter}") };
+        let condition = words(&typed.split(' ').collect::<Vec<_>>()) + &filtered;
         let tier = format!(
             "CASE WHEN name_key LIKE '{typed}%' THEN 0 WHEN name_key LIKE '% {typed}%' THEN 1 ELSE 2 END"
         );
@@ -294,7 +302,7 @@ db_test!(searches_follow_the_plain_query_on_either_plan, |app| {
             &format!("{condition} ORDER BY {tier}, CASE WHEN {tier} = 1 THEN {tail} ELSE name_key END, id"),
         )
         .await;
-        assert_eq!(paged(&app, query, "relevance").await, want, "{query} by relevance");
+        assert_eq!(paged(&app, &query, "relevance").await, want, "{query} by relevance");
     }
 });
 
