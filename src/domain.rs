@@ -1,7 +1,7 @@
 //! Domain vocabulary shared by the resources: statuses, kinds, sector groups and the
 //! rules on dates and amounts that every write obeys.
 
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate, NaiveDateTime, Utc};
 use validator::ValidationError;
 
 macro_rules! text_enum {
@@ -75,6 +75,29 @@ pub fn earliest_date() -> NaiveDate {
 /// Today in Vietnam (UTC+7, no daylight saving), the day the register's dates count by.
 pub fn today() -> NaiveDate {
     (Utc::now() + Duration::hours(7)).date_naive()
+}
+
+/// 400 unless a range of days given by its first (`from`, in query parameter
+/// `from_field`) and last (`to`) runs forward where both are given.
+pub fn forward_range(
+    from_field: &str,
+    from: Option<NaiveDate>,
+    to_field: &str,
+    to: Option<NaiveDate>,
+) -> Result<(), crate::error::ApiError> {
+    match (from, to) {
+        (Some(from), Some(to)) if from > to => {
+            Err(crate::error::ApiError::bad_request(from_field, format!("must not be after `{to_field}`")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The last instant of `day` at the precision the register stores timestamps in: the
+/// upper bound of timestamps up to and including `day`. (The start of the next day
+/// would be "+10000-01-01" after 9999-12-31, which SQLite's text order puts first.)
+pub fn end_of_day(day: NaiveDate) -> NaiveDateTime {
+    day.and_hms_micro_opt(23, 59, 59, 999_999).expect("a valid time of day")
 }
 
 /// A register date: on or after 1945-01-01 and not in the future.

@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest};
+use chrono::{Datelike, NaiveDate};
 use futures_util::future::LocalBoxFuture;
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
@@ -90,7 +91,8 @@ pub fn check_declared_length(req: &HttpRequest, limit: usize) -> Result<(), ApiE
     }
 }
 
-/// Parses a JSON document into `T`, reporting where in the document it went wrong.
+/// Parses a JSON document (an object) into `T`, reporting where in the document it went
+/// wrong.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     // Syntax first, so that a malformed document is a 400 whatever its content.
     serde_json::from_slice::<serde::de::IgnoredAny>(body).map_err(|e| json_error(".", &e))?;
@@ -101,7 +103,64 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         json_error(&path, &inner)
     })?;
     de.end().map_err(|e| json_error(".", &e))?;
+    // serde reads a struct from an array of its fields in order, too.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::invalid("body", "must be a JSON object"));
+    }
+    if may_hold_text_no_column_holds(body) {
+        let document: serde_json::Value = serde_json::from_slice(body).map_err(|e| json_error(".", &e))?;
+        let mut errors = Vec::new();
+        check_strings(&document, "", &mut errors);
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
+    }
     Ok(value)
+}
+
+/// Whether a JSON document may hold a string that [`text_problem`] refuses: an escaped
+/// NUL, or a signed date (chrono reads a year past 9999 or before 1 only with a sign). A
+/// scan of the bytes, so that the usual document is not parsed twice.
+fn may_hold_text_no_column_holds(body: &[u8]) -> bool {
+    body.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000"))
+        || body.windows(3).any(|w| w[0] == b'"' && matches!(w[1], b'+' | b'-') && w[2].is_ascii_digit())
+}
+
+/// Collects [`text_problem`]'s findings for every string of `value`, by path.
+fn check_strings(value: &serde_json::Value, path: &str, out: &mut Vec<FieldError>) {
+    let field = |key: &str| if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") };
+    match value {
+        serde_json::Value::String(s) => {
+            if let Some(problem) = text_problem(s) {
+                out.push(FieldError::new(if path.is_empty() { "body" } else { path }, problem));
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                check_strings(item, &format!("{}[{i}]", if path.is_empty() { "body" } else { path }), out);
+            }
+        }
+        serde_json::Value::Object(map) => {
+            for (key, item) in map {
+                check_strings(item, &field(key), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// What is wrong with a text value that no column of the register can hold as it is
+/// meant: a NUL character (PostgreSQL's text refuses it, SQLite's search reads it as the
+/// end), or a date whose year needs a sign (stored as text, "+10000-01-01" would sort
+/// before "2024-01-01").
+pub fn text_problem(s: &str) -> Option<&'static str> {
+    if s.contains('\0') {
+        Some("must not contain the NUL character (U+0000)")
+    } else if s.parse::<NaiveDate>().is_ok_and(|d| !(0..=9999).contains(&d.year())) {
+        Some("must be a date with a four-digit year")
+    } else {
+        None
+    }
 }
 
 fn json_error(path: &str, e: &serde_json::Error) -> ApiError {
@@ -191,6 +250,14 @@ impl<T: DeserializeOwned + Validate> FromRequest for Query<T> {
 }
 
 pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, ApiError> {
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        if let Some(problem) = text_problem(&value) {
+            return Err(ApiError::BadRequest {
+                detail: format!("query parameter {name}: {problem}"),
+                errors: vec![FieldError::new(name.into_owned(), problem)],
+            });
+        }
+    }
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
         let field = e.path().to_string();
@@ -229,4 +296,49 @@ where
     T: serde::Deserialize<'de>,
 {
     serde::Deserialize::deserialize(de).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_the_nul_character_and_signed_dates() {
+        assert!(text_problem("HTX\0Null").is_some());
+        for date in ["+10000-01-01", "-0001-12-31", "+12345-01-01"] {
+            assert!(text_problem(date).is_some(), "{date}");
+        }
+        // Not dates at all: the field's own parse refuses "10000-01-01".
+        for fine in ["0000-01-01", "9999-12-31", "10000-01-01", "HTX Nông nghiệp", "+84 204 3854 123", ""]
+        {
+            assert_eq!(text_problem(fine), None, "{fine}");
+        }
+    }
+
+    #[test]
+    fn a_document_is_scanned_where_it_may_hold_such_text() {
+        for body in [r#"{"name":"a\u0000b"}"#, r#"{"d":"+10000-01-01"}"#, r#"{"d":"-0001-01-01"}"#] {
+            assert!(may_hold_text_no_column_holds(body.as_bytes()), "{body}");
+        }
+        assert!(!may_hold_text_no_column_holds(br#"{"name":"HTX","d":"2024-01-01","n":-5}"#));
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+        day: NaiveDate,
+    }
+
+    #[test]
+    fn names_the_field_that_holds_it() {
+        let problem = |body: &str| match parse_json::<Body>(body.as_bytes()) {
+            Err(ApiError::Validation(errors)) => errors.into_iter().map(|e| e.field).collect::<Vec<_>>(),
+            other => panic!("{body}: {other:?}"),
+        };
+        assert_eq!(problem(r#"{"name":"a\u0000","day":"2024-01-01"}"#), ["name"]);
+        assert_eq!(problem(r#"{"name":"a","day":"+10000-01-01"}"#), ["day"]);
+        assert_eq!(problem(r#"["a","2024-01-01"]"#), ["body"]);
+        assert!(parse_json::<Body>(br#" {"name":"a","day":"2024-01-01"}"#).is_ok());
+    }
 }

@@ -1,7 +1,7 @@
 //! `GET /api/v1/audit`, and the history of one record, for reviewers and analysts.
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use chrono::{Days, NaiveDate};
+use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -79,11 +79,7 @@ fn object_filter(object: &str) -> Result<(String, Option<i64>), ApiError> {
 pub fn list(conn: &mut Conn, query: &AuditQuery) -> Result<Page<AuditEntryView>, ApiError> {
     let object = query.object.as_deref().map(object_filter).transpose()?;
     let after: Option<i64> = query.cursor.as_deref().map(decode_cursor).transpose()?;
-    if let (Some(from), Some(to)) = (query.from, query.to) {
-        if from > to {
-            return Err(ApiError::bad_request("from", "must not be after `to`"));
-        }
-    }
+    crate::domain::forward_range("from", query.from, "to", query.to)?;
     let limit = query.limit.unwrap_or(50);
     let rows: Vec<AuditEntry> = on_backend!(conn, c => {
         let mut q = audit_entries::table.select(AuditEntry::as_select()).into_boxed();
@@ -99,8 +95,8 @@ pub fn list(conn: &mut Conn, query: &AuditQuery) -> Result<Page<AuditEntryView>,
         if let Some(from) = query.from {
             q = q.filter(audit_entries::at.ge(from.and_time(chrono::NaiveTime::MIN)));
         }
-        if let Some(next_day) = query.to.and_then(|to| to.checked_add_days(Days::new(1))) {
-            q = q.filter(audit_entries::at.lt(next_day.and_time(chrono::NaiveTime::MIN)));
+        if let Some(to) = query.to {
+            q = q.filter(audit_entries::at.le(crate::domain::end_of_day(to)));
         }
         if let Some(after) = after {
             q = q.filter(audit_entries::id.gt(after));

@@ -63,6 +63,7 @@ pub fn list(conn: &mut Conn, filter: &GroupListQuery) -> Result<Page<GroupRow>, 
         )),
         _ => None,
     };
+    crate::domain::forward_range("founded_from", filter.founded_from, "founded_to", filter.founded_to)?;
     let provinces_in = filter.province.map(|p| reference::province_and_predecessors(conn, p)).transpose()?;
     if let Some(d) = filter.district {
         reference::require_district(conn, d, "district")?;

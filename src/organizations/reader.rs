@@ -341,6 +341,12 @@ impl Reader {
             registered_from: filter.registered_from,
             registered_to: filter.registered_to,
         };
+        crate::domain::forward_range(
+            "registered_from",
+            filter.registered_from,
+            "registered_to",
+            filter.registered_to,
+        )?;
         let sqlite = conn.backend() == Backend::Sqlite;
         let search = text::search(filter.q.as_deref().unwrap_or(""), sqlite);
         let typed = filter.q.as_deref().map(fold).unwrap_or_default();

@@ -71,9 +71,7 @@ fn periods(from: NaiveDate, to: NaiveDate, period: Period) -> Vec<(String, Naive
 fn registrations(conn: &mut Conn, q: &RegistrationsQuery) -> Result<Vec<PeriodRow>, ApiError> {
     let to = q.to.unwrap_or_else(domain::today);
     let from = q.from.unwrap_or_else(|| NaiveDate::from_ymd_opt(to.year() - 4, 1, 1).unwrap_or(to));
-    if from > to {
-        return Err(ApiError::bad_request("from", "must not be after `to`"));
-    }
+    domain::forward_range("from", Some(from), "to", Some(to))?;
     let period = q.period.unwrap_or_default();
     let spans = periods(from, to, period);
     if spans.len() > MAX_PERIODS {

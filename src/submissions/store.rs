@@ -1,7 +1,7 @@
 //! Submissions in the database: filing (checked by a dry run of the change), reading,
 //! and deciding once.
 
-use chrono::{Datelike, Days, NaiveDate, NaiveTime};
+use chrono::{Datelike, NaiveDate, NaiveTime};
 use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::Value;
@@ -128,6 +128,7 @@ pub fn list(
         (Some(Role::District), Some(own), _) => Some(own),
         (_, _, asked) => asked,
     };
+    crate::domain::forward_range("submitted_from", query.submitted_from, "submitted_to", query.submitted_to)?;
     let after: Option<i64> = query.cursor.as_deref().map(decode_cursor).transpose()?;
     let limit = query.limit.unwrap_or(50);
     let rows: Vec<Submission> = on_backend!(conn, c => {
@@ -147,8 +148,8 @@ pub fn list(
         if let Some(from) = query.submitted_from {
             q = q.filter(submissions::submitted_at.ge(from.and_time(NaiveTime::MIN)));
         }
-        if let Some(next_day) = query.submitted_to.and_then(|d| d.checked_add_days(Days::new(1))) {
-            q = q.filter(submissions::submitted_at.lt(next_day.and_time(NaiveTime::MIN)));
+        if let Some(to) = query.submitted_to {
+            q = q.filter(submissions::submitted_at.le(crate::domain::end_of_day(to)));
         }
         if let Some(after) = after {
             q = q.filter(submissions::id.lt(after));

@@ -5,6 +5,7 @@ use serde_json::json;
 
 use crate::db_test;
 use crate::fixtures::*;
+use crate::harness::bearer;
 
 db_test!(each_invalid_field_is_named, |app| {
     let future = (chrono::Utc::now().date_naive() + chrono::Duration::days(30)).to_string();
@@ -105,4 +106,58 @@ db_test!(bad_query_and_path_parameters_are_400, |app| {
     assert!(res.status == 412 || res.status == 404, "{}", res.status);
     // The injection attempt above left the table in place.
     assert_eq!(app.get("/api/v1/cooperatives").await.status, 200);
+});
+
+db_test!(text_no_column_can_hold_is_refused_where_it_arrives, |app| {
+    let path = "/api/v1/cooperatives";
+    let json_ct = [("content-type", "application/json")];
+    // The NUL character: in a body (named by its field), a search and a cursor.
+    let nul = with(cooperative("2402000300", "HTX Kiểm tra"), json!({"name": "HTX\u{0}Null"}));
+    app.post(path, &nul).await.names_field(422, "name");
+    for query in ["q=abc%00", "q=%00", "sector=crop%00"] {
+        app.get(&format!("{path}?{query}")).await.problem(400);
+        app.get(&format!("{path}/export?{query}")).await.problem(400);
+    }
+    app.get("/api/v1/cooperative-groups?q=%00").await.names_field(400, "q");
+    // Dates outside the years 0001-9999 (SQLite would compare "+10000-01-01" as text).
+    let far =
+        with(cooperative("2402000301", "HTX Kiểm tra"), json!({"alliance_admission_date": "+10000-01-01"}));
+    app.post(path, &far).await.names_field(422, "alliance_admission_date");
+    for query in
+        ["registered_from=%2B10000-01-01", "registered_to=%2B10000-01-01", "registered_from=-0001-01-01"]
+    {
+        let param = query.split('=').next().unwrap();
+        app.get(&format!("{path}?{query}")).await.names_field(400, param);
+    }
+    // A struct's fields in order as an array.
+    let array = serde_json::to_vec(&json!(["2402000302", "HTX Mảng"])).unwrap();
+    app.request(Method::POST, path, &json_ct, Some(array)).await.names_field(422, "body");
+    // Ranges that run backwards.
+    let backwards = [
+        ("/api/v1/cooperatives?registered_from=2024-01-01&registered_to=2023-01-01", "registered_from"),
+        (
+            "/api/v1/cooperatives/export?registered_from=2024-01-01&registered_to=2023-01-01",
+            "registered_from",
+        ),
+        ("/api/v1/cooperative-groups?founded_from=2024-01-01&founded_to=2023-01-01", "founded_from"),
+        ("/api/v1/submissions?submitted_from=2024-01-01&submitted_to=2023-01-01", "submitted_from"),
+    ];
+    let reviewer = bearer(&app.tokens.reviewer);
+    for (url, field) in backwards {
+        app.request(Method::GET, url, &[("authorization", &reviewer)], None).await.names_field(400, field);
+    }
+    let page = app.get(path).await.json();
+    assert_eq!(page["items"].as_array().unwrap().len(), 0, "nothing was stored");
+});
+
+db_test!(the_last_day_a_range_can_name_holds_every_earlier_time, |app| {
+    app.create("/api/v1/cooperatives", &cooperative("2402000310", "HTX Cuối Ngày")).await;
+    let reviewer = bearer(&app.tokens.reviewer);
+    let audit =
+        app.request(Method::GET, "/api/v1/audit?to=9999-12-31", &[("authorization", &reviewer)], None).await;
+    assert_eq!(audit.status, 200, "{}", String::from_utf8_lossy(&audit.body));
+    assert!(!audit.json()["items"].as_array().unwrap().is_empty(), "the creation is before 9999-12-31");
+    let listed =
+        app.get("/api/v1/cooperatives?registered_to=9999-12-31&registered_from=0001-01-01").await.json();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
 });
