@@ -11,7 +11,7 @@ use super::views::{CapitalEntryView, MemberEntryView};
 use crate::audit::{self, Object};
 use crate::auth::Actor;
 use crate::db::Conn;
-use crate::domain::OrgKind;
+use crate::domain::{OrgKind, Status};
 use crate::error::ApiError;
 use crate::http::Precondition;
 
@@ -51,9 +51,20 @@ pub fn change_status(
     change: StatusChange,
     expected: &Precondition,
 ) -> Result<(), ApiError> {
+    let dissolved_on = change.dissolution_date.filter(|_| change.status == Status::Dissolved);
     audit::change(conn, actor, &action(kind, "change_status"), Object::Organization(kind, id), |c| {
         store::change_status(c, kind, id, change, expected)
-    })
+    })?;
+    // A dissolved unit leaves its unions (a dissolved union loses its members) that day,
+    // each an entry of the audit trail as a leave is.
+    if let Some(day) = dissolved_on {
+        for membership in store::open_memberships(conn, id)? {
+            audit::change(conn, actor, "membership.leave", Object::Membership(membership), |c| {
+                store::end_membership(c, membership, day)
+            })?;
+        }
+    }
+    Ok(())
 }
 
 pub fn add_capital(

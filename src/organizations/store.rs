@@ -203,7 +203,7 @@ fn change_status_untracked(
                     format!("must not be before the registration or the latest history entry ({last})"),
                 ));
             }
-            close_memberships(conn, current.id, day)?;
+            check_memberships_end_by(conn, current.id, day)?;
             changes.dissolution_date = Some(Some(day));
         }
         (_, Some(_)) => {
@@ -229,16 +229,42 @@ fn latest_entry_date(conn: &mut Conn, id: i64) -> Result<NaiveDate, ApiError> {
     Ok(dates.into_iter().flatten().max().unwrap_or_else(domain::earliest_date))
 }
 
-/// A dissolved unit leaves its unions (or a dissolved union loses its members) that day.
-fn close_memberships(conn: &mut Conn, id: i64, day: NaiveDate) -> Result<(), ApiError> {
+/// A unit dissolved on `day` can have been in a union, or had members, only up to that
+/// day: 422 for a membership that starts or ends after it.
+fn check_memberships_end_by(conn: &mut Conn, id: i64, day: NaiveDate) -> Result<(), ApiError> {
+    let later = union_memberships::table
+        .filter(union_memberships::union_id.eq(id).or(union_memberships::cooperative_id.eq(id)))
+        .filter(union_memberships::joined_on.gt(day).or(union_memberships::left_on.gt(day)))
+        .select((union_memberships::id, union_memberships::joined_on, union_memberships::left_on));
+    match on_backend!(conn, c => later.first::<(i64, NaiveDate, Option<NaiveDate>)>(c).optional())? {
+        Some((membership, joined, left)) => Err(ApiError::invalid(
+            "dissolution_date",
+            match left {
+                Some(left) if joined <= day => {
+                    format!("is before union membership {membership} ended ({left})")
+                }
+                _ => format!("is before union membership {membership} began ({joined})"),
+            },
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The unit's union memberships still open: a dissolution ends them (see
+/// [`super::changes::change_status`]).
+pub fn open_memberships(conn: &mut Conn, id: i64) -> Result<Vec<i64>, ApiError> {
     let open = union_memberships::table
         .filter(union_memberships::union_id.eq(id).or(union_memberships::cooperative_id.eq(id)))
-        .filter(union_memberships::left_on.is_null());
-    let joined_later = open.filter(union_memberships::joined_on.gt(day)).select(union_memberships::id);
-    if on_backend!(conn, c => joined_later.first::<i64>(c).optional())?.is_some() {
-        return Err(ApiError::invalid("dissolution_date", "is before the start of an open union membership"));
-    }
-    on_backend!(conn, c => diesel::update(open).set(union_memberships::left_on.eq(day)).execute(c))?;
+        .filter(union_memberships::left_on.is_null())
+        .select(union_memberships::id)
+        .order(union_memberships::id);
+    Ok(on_backend!(conn, c => open.load::<i64>(c))?)
+}
+
+/// Ends membership `id` on `day`.
+pub fn end_membership(conn: &mut Conn, id: i64, day: NaiveDate) -> Result<(), ApiError> {
+    let target = union_memberships::table.find(id);
+    on_backend!(conn, c => diesel::update(target).set(union_memberships::left_on.eq(day)).execute(c))?;
     Ok(())
 }
 

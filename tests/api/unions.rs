@@ -59,16 +59,32 @@ db_test!(memberships_keep_their_history, |app| {
         .await
         .names_field(422, "joined_on");
 
-    // Dissolving the cooperative ends its membership that day.
-    let res = app
-        .post(
-            &format!("/api/v1/cooperatives/{c}/status"),
-            &json!({"status": "dissolved", "dissolution_date": "2024-04-30"}),
-        )
-        .await;
+    // A dissolution cannot come before a membership began or ended: 2021-06-30 is inside
+    // the first period, 2022-12-31 before the second.
+    let status = format!("/api/v1/cooperatives/{c}/status");
+    for day in ["2021-06-30", "2022-12-31"] {
+        let res = app.post(&status, &json!({"status": "dissolved", "dissolution_date": day})).await;
+        res.names_field(422, "dissolution_date");
+    }
+    assert_eq!(app.get(&format!("/api/v1/cooperatives/{c}")).await.json()["status"], "active");
+    // Dissolving the cooperative ends its membership that day, a leave of the audit trail.
+    let res = app.post(&status, &json!({"status": "dissolved", "dissolution_date": "2024-04-30"})).await;
     assert_eq!(res.status, 200);
     let periods = app.get(&member).await.json();
     assert_eq!(periods[1]["left_on"], "2024-04-30");
+    let auth = crate::harness::bearer(&app.tokens.reviewer);
+    let trail = app
+        .request(
+            awc::http::Method::GET,
+            &format!("/api/v1/audit?object=membership:{}", periods[1]["id"]),
+            &[("authorization", &auth)],
+            None,
+        )
+        .await
+        .json();
+    let actions: Vec<&str> =
+        trail["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["membership.join", "membership.leave"], "{trail}");
 
     // Unions have the same histories as cooperatives.
     app.create(
