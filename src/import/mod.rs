@@ -308,6 +308,20 @@ fn field_errors(e: ApiError) -> Vec<FieldError> {
     }
 }
 
+/// The fields the API's input requires, as its schema (derived from the type) lists them.
+fn required_fields() -> &'static [String] {
+    static REQUIRED: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    REQUIRED.get_or_init(|| match <NewOrganization as utoipa::PartialSchema>::schema() {
+        utoipa::openapi::RefOr::T(utoipa::openapi::Schema::Object(object)) => object.required,
+        _ => Vec::new(),
+    })
+}
+
+/// Whether `error` names `field`.
+fn names(error: &ApiError, field: &str) -> bool {
+    matches!(error, ApiError::Validation(errors) if errors.iter().any(|e| e.field == field))
+}
+
 /// A row as the API's input, or what is wrong with it.
 fn read_row(
     columns: &[Column],
@@ -328,6 +342,12 @@ fn read_row(
                 fields.insert(column.field.api_name().to_owned(), value);
             }
             Err(message) => errors.push(ApiError::invalid(column.field.api_name(), message)),
+        }
+    }
+    // Every empty required cell, not only the first that deserializing would name.
+    for field in required_fields() {
+        if !fields.contains_key(field) && !errors.iter().any(|e| names(e, field)) {
+            errors.push(ApiError::invalid(field, "is required"));
         }
     }
     if !errors.is_empty() {

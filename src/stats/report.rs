@@ -53,10 +53,16 @@ pub fn respond(req: &HttpRequest, body: Vec<u8>, content_type: &str) -> HttpResp
     body.hash(&mut hasher);
     content_type.hash(&mut hasher);
     let tag = format!("\"s-{:016x}\"", hasher.finish());
+    // The body, and so its tag, depends on the Accept header too (see `negotiate`).
+    let vary = (header::VARY, header::HeaderValue::from_static("accept"));
     if crate::http::not_modified(req, &tag) {
-        return HttpResponse::NotModified().insert_header((header::ETAG, tag)).finish();
+        return HttpResponse::NotModified().insert_header((header::ETAG, tag)).append_header(vary).finish();
     }
-    HttpResponse::Ok().insert_header((header::ETAG, tag)).content_type(content_type).body(body)
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, tag))
+        .append_header(vary)
+        .content_type(content_type)
+        .body(body)
 }
 
 /// Serves `value` as JSON, or as the CSV that `csv` makes of it.

@@ -65,6 +65,9 @@ db_test!(bac_giang_end_of_2023, |app| {
         )
         .await;
     assert_eq!(csv.header("content-type").unwrap(), "text/csv; charset=utf-8");
+    // A cache keeps the CSV and the JSON of one URL apart.
+    let vary: Vec<&str> = csv.headers.get_all("vary").map(|v| v.to_str().unwrap()).collect();
+    assert!(vary.iter().any(|v| v.split(',').any(|h| h.trim().eq_ignore_ascii_case("accept"))), "{vary:?}");
     let text = String::from_utf8(csv.body).unwrap();
     assert!(text.contains("cooperatives,active,1116\n"), "{text}");
     assert!(text.contains("cooperatives,charter_capital,2772000000000\n"), "{text}");

@@ -75,6 +75,7 @@ db_test!(bad_rows_are_named_by_row_and_column, |app| {
 2402002003,HTX Huyện lạ,crop_farming,1,Hà Đông,Xã C,Nguyễn Văn C,2019-01-01,-100,5
 2402002001,HTX Trùng số,crop_farming,1,109,Xã D,Nguyễn Văn D,2019-01-01,100,5
 2402002004,HTX Ký tự \0 rỗng,crop_farming,1,109,Xã E,Nguyễn Văn E,2019-01-01,100,5
+2402002005,HTX Thiếu ô,crop_farming,1,109,, ,2019-01-01,100,5
 ";
     let res = import(&app, &app.tokens.reviewer, "", sheet).await;
     let problem = res.problem(422);
@@ -87,7 +88,9 @@ db_test!(bad_rows_are_named_by_row_and_column, |app| {
             "row 4, district",
             "row 4, charter_capital",
             "row 5, registration_number",
-            "row 6, name"
+            "row 6, name",
+            "row 7, address",
+            "row 7, legal_representative"
         ],
         "{problem}"
     );
