@@ -30,7 +30,7 @@ use coop_registry::db::{Db, DbSettings};
 use coop_registry::domain::OrgKind;
 use coop_registry::generate::plan::Rng;
 use coop_registry::on_backend;
-use coop_registry::schema::organizations;
+use coop_registry::schema::{organizations, sectors};
 use diesel::prelude::*;
 use futures_util::StreamExt;
 
@@ -234,6 +234,17 @@ async fn run(args: Args) {
             .into_iter()
             .unzip()
         };
+        let sector_codes: Vec<String> = {
+            let db = db.clone();
+            actix_web::web::block(move || {
+                db.read_blocking(|conn| {
+                    Ok(on_backend!(conn, c => sectors::table.select(sectors::code).load(c)?))
+                })
+            })
+            .await
+            .unwrap()
+            .expect("sectors")
+        };
         println!(
             "\nbackend: {:?}; {} cooperatives; {} sequential requests per row\n",
             db.backend(),
@@ -242,7 +253,7 @@ async fn run(args: Args) {
         );
 
         if runs("reads") {
-            reads(&db, &client, &args, &ids, &names, &mut rng).await;
+            reads(&db, &client, &args, (&ids, &names, &sector_codes), &mut rng).await;
         }
         if runs("export") {
             export(&client).await;
@@ -255,7 +266,13 @@ async fn run(args: Args) {
 }
 
 /// Latencies of single requests, and the throughput of fetch by id against `/healthz`.
-async fn reads(db: &Db, client: &Client, args: &Args, ids: &[i64], names: &[String], rng: &mut Rng) {
+async fn reads(
+    db: &Db,
+    client: &Client,
+    args: &Args,
+    (ids, names, sector_codes): (&[i64], &[String], &[String]),
+    rng: &mut Rng,
+) {
     let n = args.requests;
     let by_id: Vec<String> = (0..n).map(|_| format!("/api/v1/cooperatives/{}", rng.pick(ids))).collect();
     let filtered = |rng: &mut Rng| {
@@ -297,6 +314,17 @@ async fn reads(db: &Db, client: &Client, args: &Args, ids: &[i64], names: &[Stri
     };
     let typing: Vec<String> = (0..n).map(|i| search(&typed(rng, i, false))).collect();
     let typing_inside: Vec<String> = (0..n).map(|i| search(&typed(rng, i, true))).collect();
+    // The same, within a sector, a province or a status picked apart from the name, so
+    // that the phrase is often one that units under the filter do not hold.
+    let within = |rng: &mut Rng, i: usize| {
+        let filter = match i % 3 {
+            0 => format!("sector={}", rng.pick(sector_codes)),
+            1 => format!("province={}", 1001 + rng.range(0, 59)),
+            _ => format!("status={}", rng.pick(&["suspended", "dissolved"])),
+        };
+        format!("{}&{filter}", search(&typed(rng, i, true)))
+    };
+    let typing_within: Vec<String> = (0..n).map(|i| within(rng, i)).collect();
 
     println!("| request | requests | p50 ms | p99 ms | max ms | errors |");
     println!("| --- | ---: | ---: | ---: | ---: | ---: |");
@@ -307,6 +335,7 @@ async fn reads(db: &Db, client: &Client, args: &Args, ids: &[i64], names: &[Stri
         (deep_name.as_str(), &deep),
         ("search as you type (3–14 letters)", &typing),
         ("search as you type, from a name's second word", &typing_inside),
+        ("the same within a sector, province or status", &typing_within),
     ] {
         let (latencies, errors) = time_paths(client, paths).await;
         println!(
