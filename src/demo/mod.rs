@@ -6,8 +6,8 @@
 //! with 12 new in that quarter, 14 units admitted to the alliance in batch 2/2021; 8 new
 //! cooperatives and the first union of Thái Bình in 2018).
 //!
-//! The registry is planned in memory first ([`plan`]), then written in one transaction in
-//! date order. Cooperatives, unions and every history change go through the
+//! The registry is planned in memory first ([`plan`]), then written in date order, a
+//! transaction per [`EVENTS_PER_TRANSACTION`] events. Cooperatives, unions and every history change go through the
 //! organization changes the API makes, so whatever they maintain alongside (statistics,
 //! the audit trail, where each entry names the command line as its actor) is kept as for
 //! any other write.

@@ -108,7 +108,9 @@ fn import_rows(
         drop(written);
         tracing::debug!(took = ?phase.elapsed(), "import: rows checked and written");
         phase = Instant::now();
-        let made = audit.join().expect("making the audit entries panicked");
+        let made = audit
+            .join()
+            .map_err(|_| ApiError::Internal("the thread making the audit entries panicked".into()))?;
         tracing::debug!(took = ?phase.elapsed(), "import: audit entries made (after the writes)");
         let ids = outcome?;
         if dry_run {

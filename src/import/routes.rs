@@ -65,7 +65,8 @@ pub async fn import_cooperatives(
     check_declared_length(&req, IMPORT_LIMIT)?;
     let csv = read_body(payload.into_inner(), IMPORT_LIMIT).await?;
     let check_only = query.0.dry_run.unwrap_or(false);
-    // A dry run only reads: the import checks every row before it writes any.
+    // One write transaction either way: a dry run writes nothing, and a real import's
+    // batches written before a bad row is found roll back with it.
     let report =
         db.write(move |c| super::import(c, &actor.0, OrgKind::Cooperative, &csv, check_only)).await?;
     Ok(HttpResponse::Ok().json(report))

@@ -1,11 +1,12 @@
-//! Writes to cooperatives and unions. Every change of the register goes through here, in
-//! the caller's transaction, and bumps the record's version.
+//! Writes to cooperatives and unions. Every change of a record goes through here, in the
+//! caller's transaction, and bumps the record's version (new records, one at a time or
+//! imported in batches, are written by [`super::create`]).
 
 use chrono::{NaiveDate, NaiveDateTime, SubsecRound, Utc};
 use diesel::prelude::*;
 
 pub use super::create::create;
-use super::create::{clean_opt, fail_if_any, search_text};
+use super::create::{fail_if_any, search_text};
 use super::input::{self, OrganizationPatch, StatusChange};
 use super::model::{
     CapitalEntry, LocationEntry, MemberEntry, NewCapitalEntry, NewMemberEntry, Organization,
@@ -21,7 +22,7 @@ use crate::on_backend;
 use crate::reference;
 use crate::schema::{capital_entries, location_entries, member_entries, organizations, union_memberships};
 use crate::stats::ledger;
-use crate::text::{clean, fold};
+use crate::text::{clean, clean_optional, fold};
 
 /// The time a change is recorded at, at the precision both backends store.
 pub fn now() -> NaiveDateTime {
@@ -90,8 +91,8 @@ fn update_untracked(
     }
 
     let name = patch.name.map(|n| clean(&n));
-    let name_en = patch.name_en.map(clean_opt);
-    let abbreviation = patch.abbreviation.map(clean_opt);
+    let name_en = patch.name_en.map(clean_optional);
+    let abbreviation = patch.abbreviation.map(clean_optional);
     if name.is_some() || name_en.is_some() || abbreviation.is_some() {
         let n = name.clone().unwrap_or_else(|| current.name.clone());
         let en = name_en.clone().unwrap_or_else(|| current.name_en.clone());
@@ -107,14 +108,14 @@ fn update_untracked(
         changes.sector_id = Some(reference::sector_by_code(conn, code, "sector")?.id);
     }
     changes.legal_representative = patch.legal_representative.map(|s| clean(&s));
-    changes.phone = patch.phone.map(clean_opt);
-    changes.email = patch.email.map(clean_opt);
+    changes.phone = patch.phone.map(clean_optional);
+    changes.email = patch.email.map(clean_optional);
 
     let admitted = patch.alliance_admission_date.unwrap_or(current.alliance_admission_date);
     let batch = patch.alliance_batch.clone().unwrap_or_else(|| current.alliance_batch.clone());
     fail_if_any(input::alliance_errors(current.registration_date, admitted, batch.as_deref()))?;
     changes.alliance_admission_date = patch.alliance_admission_date;
-    changes.alliance_batch = patch.alliance_batch.map(clean_opt);
+    changes.alliance_batch = patch.alliance_batch.map(clean_optional);
 
     save(conn, &current, changes)
 }
@@ -305,7 +306,7 @@ fn add_capital_untracked(
         organization_id: id,
         effective_date: entry.effective_date,
         charter_capital: entry.charter_capital,
-        note: clean_opt(entry.note),
+        note: clean_optional(entry.note),
         recorded_at: now(),
     };
     let latest = capital_entries::table
@@ -346,7 +347,7 @@ fn add_members_untracked(
         organization_id: id,
         effective_date: entry.effective_date,
         member_count: entry.member_count,
-        note: clean_opt(entry.note),
+        note: clean_optional(entry.note),
         recorded_at: now(),
     };
     let latest = member_entries::table
