@@ -16,6 +16,11 @@ pub fn clean(s: &str) -> String {
     nfc.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// An optional text [`clean`]ed, `None` where nothing is left.
+pub fn clean_optional(s: Option<String>) -> Option<String> {
+    s.map(|s| clean(&s)).filter(|s| !s.is_empty())
+}
+
 /// The search and sort key of a text: lower case, diacritics removed, `đ` folded to `d`,
 /// white space collapsed. "HTX Như Hoa" and "htx nhu  hoa" fold alike.
 pub fn fold(s: &str) -> String {

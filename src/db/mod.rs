@@ -7,13 +7,14 @@
 //! option; its shared backend type lacks upserts and raw typed SQL, which the statistics
 //! and search code need.
 
+pub mod bulk;
 mod checkpoint;
 mod lanes;
 mod pool;
 pub mod rows;
 pub mod sql;
 
-pub use pool::{with_bulk_cache, Backend, Db, DbSettings};
+pub use pool::{sqlite_path, with_bulk_cache, Backend, Db, DbSettings};
 
 use diesel::pg::PgConnection;
 use diesel::sqlite::SqliteConnection;

@@ -158,7 +158,8 @@ impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for PgStatementTimeo
     }
 }
 
-fn sqlite_path(url: &str) -> &str {
+/// The file of a SQLite database URL (`sqlite://path`, `sqlite:path` or a bare path).
+pub fn sqlite_path(url: &str) -> &str {
     url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url)
 }
 

@@ -139,7 +139,7 @@ impl ToSql<Timestamp, Pg> for Instant {
 /// Bound values per statement, near SQLite's limit (32,766): every statement that writes
 /// records flushes the FTS5 index's pending terms at its savepoint, so fewer, larger ones
 /// flush less.
-const VALUES_PER_STATEMENT: usize = 32_000;
+pub(super) const VALUES_PER_STATEMENT: usize = 32_000;
 
 /// An INSERT of the rows of `values` (`width` values each): `head` names the table and
 /// columns, `tail` follows the rows (a RETURNING or ON CONFLICT clause, or nothing).

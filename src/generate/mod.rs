@@ -20,6 +20,7 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
 
+use crate::db::bulk::{db_error, in_transaction, insert_all, rows_per_statement, ROWS_PER_TRANSACTION};
 use crate::db::{Backend, Conn, Db, DbSettings};
 use crate::error::ApiError;
 use crate::on_backend;
@@ -28,10 +29,7 @@ use crate::schema::{
     capital_entries, cooperative_groups, districts, location_entries, member_entries, organizations,
     provinces, stat_keys,
 };
-use crate::stats::rebuild::{
-    db_error, in_transaction, insert_all, rows_per_statement, write_contributions_reporting, FlowMap,
-    ROWS_PER_TRANSACTION,
-};
+use crate::stats::rebuild::{write_contributions_reporting, FlowMap};
 use plan::{Kind, Planner, Unit};
 
 /// What to generate.
@@ -64,10 +62,6 @@ pub struct Generated {
 /// Units planned and written per transaction (about 50,000 rows with their histories).
 const UNITS_PER_CHUNK: usize = ROWS_PER_TRANSACTION / 10;
 
-fn sqlite_path(url: &str) -> &str {
-    url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url)
-}
-
 /// Applies the migrations, then generates into the database at `url` over a connection
 /// of its own (outside any pool, so each chunk commits on its own).
 pub fn run(url: &str, options: &Options) -> Result<Generated, String> {
@@ -81,7 +75,7 @@ pub fn run(url: &str, options: &Options) -> Result<Generated, String> {
     let fail = |e: ApiError| format!("generating failed: {e}");
     match Backend::from_url(url) {
         Backend::Sqlite => {
-            let path = sqlite_path(url);
+            let path = crate::db::sqlite_path(url);
             let mut c = SqliteConnection::establish(path).map_err(|e| format!("cannot open {path}: {e}"))?;
             // No fsync while generating (a failed run leaves a database to delete anyway);
             // the final checkpoint syncs everything. A large cache keeps the indexes in

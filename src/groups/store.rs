@@ -17,7 +17,7 @@ use crate::organizations::store::now;
 use crate::reference::{self, District, Province, Sector};
 use crate::schema::{cooperative_groups, districts, provinces, sectors};
 use crate::stats::ledger;
-use crate::text::{self, clean, fold};
+use crate::text::{self, clean, clean_optional, fold};
 use crate::{keyset, on_backend};
 
 macro_rules! group_rows {
@@ -133,10 +133,6 @@ pub fn list(conn: &mut Conn, filter: &GroupListQuery) -> Result<Page<GroupRow>, 
     Ok(Page { items: rows, next_cursor })
 }
 
-fn clean_opt(s: Option<String>) -> Option<String> {
-    s.map(|s| clean(&s)).filter(|s| !s.is_empty())
-}
-
 pub fn create(conn: &mut Conn, input: NewGroup) -> Result<i64, ApiError> {
     let sector = reference::sector_by_code(conn, &input.sector, "sector")?;
     reference::check_location(conn, input.province_id, input.district_id, input.founding_date)?;
@@ -149,8 +145,8 @@ pub fn create(conn: &mut Conn, input: NewGroup) -> Result<i64, ApiError> {
         sector_id: sector.id,
         province_id: input.province_id,
         district_id: input.district_id,
-        address: clean_opt(input.address),
-        representative: clean_opt(input.representative),
+        address: clean_optional(input.address),
+        representative: clean_optional(input.representative),
         founding_date: input.founding_date,
         member_count: input.member_count,
         status: Status::Active.as_str().into(),
@@ -236,8 +232,8 @@ fn update_untracked(
         changes.province_id = Some(province_id);
         changes.district_id = Some(district_id);
     }
-    changes.address = patch.address.map(clean_opt);
-    changes.representative = patch.representative.map(clean_opt);
+    changes.address = patch.address.map(clean_optional);
+    changes.representative = patch.representative.map(clean_optional);
     changes.member_count = patch.member_count;
     save(conn, &current, changes)
 }

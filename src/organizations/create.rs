@@ -12,6 +12,7 @@ use super::input::NewOrganization;
 use super::model::{NewOrganizationRow, Organization};
 use super::tails;
 use super::views::OrganizationView;
+use crate::db::bulk::rows_per_statement;
 use crate::db::rows::{self, Value};
 use crate::db::Conn;
 use crate::domain::{OrgKind, Status};
@@ -20,14 +21,9 @@ use crate::on_backend;
 use crate::reference::Catalog;
 use crate::schema::organizations;
 use crate::stats::ledger::{self, Life};
-use crate::stats::rebuild::rows_per_statement;
-use crate::text::{clean, fold};
+use crate::text::{clean, clean_optional, fold};
 
 use super::store::now;
-
-pub(super) fn clean_opt(s: Option<String>) -> Option<String> {
-    s.map(|s| clean(&s)).filter(|s| !s.is_empty())
-}
 
 /// What search looks at: every name of the unit and its registration number.
 pub(super) fn search_text(
@@ -78,8 +74,8 @@ pub fn prepare(
     catalog.check_location(input.province_id, input.district_id, input.registration_date)?;
     let number = input.registration_number.trim().to_owned();
     let name = clean(&input.name);
-    let name_en = clean_opt(input.name_en);
-    let abbreviation = clean_opt(input.abbreviation);
+    let name_en = clean_optional(input.name_en);
+    let abbreviation = clean_optional(input.abbreviation);
     Ok(NewOrganizationRow {
         kind: kind.as_str().into(),
         name_key: fold(&name),
@@ -93,15 +89,15 @@ pub fn prepare(
         district_id: input.district_id,
         address: clean(&input.address),
         legal_representative: clean(&input.legal_representative),
-        phone: clean_opt(input.phone),
-        email: clean_opt(input.email),
+        phone: clean_optional(input.phone),
+        email: clean_optional(input.email),
         registration_date: input.registration_date,
         status: Status::Active.as_str().into(),
         dissolution_date: None,
         charter_capital: input.charter_capital,
         member_count: input.member_count,
         alliance_admission_date: input.alliance_admission_date,
-        alliance_batch: clean_opt(input.alliance_batch),
+        alliance_batch: clean_optional(input.alliance_batch),
         created_at: at,
         updated_at: at,
         version: 1,

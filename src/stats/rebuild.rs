@@ -16,6 +16,7 @@ use chrono::{Months, NaiveDate};
 use diesel::prelude::*;
 
 use super::ledger::{month_start, with_rollups, Flows, StatKey};
+use crate::db::bulk::{db_error, insert_all, rows_per_statement};
 use crate::db::Conn;
 use crate::error::ApiError;
 use crate::on_backend;
@@ -24,67 +25,6 @@ use crate::schema::{stat_daily, stat_keys, stat_monthly};
 /// Flows per key and day, as [`crate::stats::ledger::Life::contribution`] gives them
 /// (summed over units).
 pub type FlowMap = BTreeMap<(StatKey, NaiveDate), Flows>;
-
-/// Rows committed per transaction (when the caller has none open; inside the caller's
-/// transaction these are savepoints).
-pub const ROWS_PER_TRANSACTION: usize = 50_000;
-
-/// Bound parameters per statement: SQLite allows 32,766, PostgreSQL 65,535.
-const PARAMETERS_PER_STATEMENT: usize = 30_000;
-
-/// Rows per multi-row INSERT for a table of `columns` columns (at most 2,000).
-pub fn rows_per_statement(columns: usize) -> usize {
-    (PARAMETERS_PER_STATEMENT / columns).clamp(1, 2_000)
-}
-
-/// A database error with its message kept (the API's mapping hides it from clients).
-pub(crate) fn db_error(e: diesel::result::Error) -> ApiError {
-    ApiError::Internal(format!("database error: {e}"))
-}
-
-/// Runs `f` in a transaction (a savepoint if one is open already).
-pub(crate) fn in_transaction<T>(
-    conn: &mut Conn,
-    f: impl FnOnce(&mut Conn) -> Result<T, ApiError>,
-) -> Result<T, ApiError> {
-    match conn {
-        Conn::Sqlite(c) => c.transaction(|c| f(&mut Conn::Sqlite(c))),
-        Conn::Pg(c) => c.transaction(|c| f(&mut Conn::Pg(c))),
-    }
-}
-
-/// Writes `rows` with one multi-row INSERT per `per_statement` rows, committing every
-/// [`ROWS_PER_TRANSACTION`] rows; returns how many were written.
-pub(crate) fn insert_all<R>(
-    conn: &mut Conn,
-    rows: impl IntoIterator<Item = R>,
-    per_statement: usize,
-    insert: impl Fn(&mut Conn, &[R]) -> Result<usize, diesel::result::Error>,
-) -> Result<usize, ApiError> {
-    let mut written = 0;
-    let mut pending = Vec::with_capacity(ROWS_PER_TRANSACTION);
-    let mut flush = |conn: &mut Conn, pending: &mut Vec<R>| -> Result<(), ApiError> {
-        in_transaction(conn, |conn| {
-            for chunk in pending.chunks(per_statement) {
-                insert(conn, chunk).map_err(db_error)?;
-            }
-            Ok(())
-        })?;
-        written += pending.len();
-        pending.clear();
-        Ok(())
-    };
-    for row in rows {
-        pending.push(row);
-        if pending.len() == ROWS_PER_TRANSACTION {
-            flush(conn, &mut pending)?;
-        }
-    }
-    if !pending.is_empty() {
-        flush(conn, &mut pending)?;
-    }
-    Ok(written)
-}
 
 #[derive(Insertable)]
 #[diesel(table_name = stat_keys)]
@@ -305,6 +245,7 @@ mod tests {
     use diesel::sqlite::SqliteConnection;
 
     use super::*;
+    use crate::db::bulk::in_transaction;
     use crate::db::{Db, DbSettings};
     use crate::generate::plan::{self, Rng, Unit};
     use crate::generate::{self, Options};

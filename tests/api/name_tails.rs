@@ -24,15 +24,9 @@ struct Tail {
     tail: String,
 }
 
-/// A tail with the copies of its organization's filtered columns.
+/// The columns of an organization that each of its tails carries a copy of.
 #[derive(QueryableByName, PartialEq, Eq, PartialOrd, Ord, Debug, Clone)]
-struct Filed {
-    #[diesel(sql_type = BigInt)]
-    organization_id: i64,
-    #[diesel(sql_type = Integer)]
-    word: i32,
-    #[diesel(sql_type = Text)]
-    tail: String,
+struct Copies {
     #[diesel(sql_type = Text)]
     kind: String,
     #[diesel(sql_type = Text)]
@@ -47,26 +41,28 @@ struct Filed {
     registration_date: String,
 }
 
-/// An organization's name key and the columns its tails carry, in the order of
-/// [`Filed`]'s.
+/// A tail with its copies.
+#[derive(QueryableByName, PartialEq, Eq, PartialOrd, Ord, Debug)]
+struct Filed {
+    #[diesel(sql_type = BigInt)]
+    organization_id: i64,
+    #[diesel(sql_type = Integer)]
+    word: i32,
+    #[diesel(sql_type = Text)]
+    tail: String,
+    #[diesel(embed)]
+    copies: Copies,
+}
+
+/// An organization's name key and the columns its tails carry.
 #[derive(QueryableByName)]
 struct Name {
     #[diesel(sql_type = BigInt)]
     id: i64,
     #[diesel(sql_type = Text)]
     name_key: String,
-    #[diesel(sql_type = Text)]
-    kind: String,
-    #[diesel(sql_type = Text)]
-    status: String,
-    #[diesel(sql_type = BigInt)]
-    sector_id: i64,
-    #[diesel(sql_type = BigInt)]
-    province_id: i64,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    district_id: Option<i64>,
-    #[diesel(sql_type = Text)]
-    registration_date: String,
+    #[diesel(embed)]
+    copies: Copies,
 }
 
 async fn load<
@@ -107,12 +103,7 @@ async fn expected(app: &TestApp) -> BTreeSet<Filed> {
                 organization_id: n.id,
                 word,
                 tail: tail.to_owned(),
-                kind: n.kind.clone(),
-                status: n.status.clone(),
-                sector_id: n.sector_id,
-                province_id: n.province_id,
-                district_id: n.district_id,
-                registration_date: n.registration_date.clone(),
+                copies: n.copies.clone(),
             })
         })
         .collect()
@@ -147,8 +138,8 @@ db_test!(tails_follow_every_write_of_a_name, |app| {
     assert!(want.len() > 3_000, "the demo's names have many words");
     let luc_ngan = want.iter().find(|t| t.organization_id == id && t.word == 3).expect("a tail at word 3");
     assert_eq!(luc_ngan.tail, "luc ngan");
-    assert_eq!((luc_ngan.province_id, luc_ngan.district_id), (BAC_NINH_2025, None));
-    assert_eq!(luc_ngan.status, "suspended");
+    assert_eq!((luc_ngan.copies.province_id, luc_ngan.copies.district_id), (BAC_NINH_2025, None));
+    assert_eq!(luc_ngan.copies.status, "suspended");
     assert_eq!(stored(&app).await, want);
 
     // A second tier filtered by the new sector and status finds the record by a later

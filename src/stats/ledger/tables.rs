@@ -7,11 +7,11 @@ use diesel::prelude::*;
 
 use super::daily::add_daily;
 use super::{with_rollups, Contribution, Flows, StatKey};
+use crate::db::bulk::rows_per_statement;
 use crate::db::Conn;
 use crate::error::ApiError;
 use crate::on_backend;
 use crate::schema::{stat_keys, stat_monthly};
-use crate::stats::rebuild::rows_per_statement;
 
 /// Records the change of contributions from `before` to `after` (of one unit, or of
 /// many summed), in their keys and in the rollup keys they add up into.
