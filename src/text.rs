@@ -66,6 +66,9 @@ pub struct Search {
     /// An FTS5 `MATCH` expression for the words of three characters or more (SQLite's
     /// trigram index); `None` where no index query is needed.
     pub fts: Option<String>,
+    /// The `LIKE` patterns of the words in `fts`: a walk of a list's order checks them on
+    /// the search text its index entries carry (SQLite).
+    pub fts_like: Vec<String>,
 }
 
 /// `{table}.id` among the rows of the table's FTS5 trigram index (`{table}_search`,
@@ -118,6 +121,7 @@ pub fn search(q: &str, with_fts: bool) -> Search {
     for word in fold(q).split(' ').filter(|w| !w.is_empty()) {
         if with_fts && word.chars().count() >= 3 {
             phrases.push(fts_phrase(word));
+            out.fts_like.push(format!("%{}%", like_escape(word)));
         } else {
             out.like.push(format!("%{}%", like_escape(word)));
         }
@@ -161,6 +165,7 @@ mod tests {
     fn splits_searches_between_index_and_like() {
         let s = search("HTX Như \"Hoa\" ở", true);
         assert_eq!(s.fts.as_deref(), Some(r#""htx" "nhu" """hoa""""#));
+        assert_eq!(s.fts_like, ["%htx%", "%nhu%", "%\"hoa\"%"]);
         assert_eq!(s.like, ["%o%"]);
         let s = search("Như 50%", false);
         assert_eq!(s.fts, None);

@@ -239,11 +239,19 @@ macro_rules! read_seek {
             for pattern in reader.search.like.iter().filter(|_| searched) {
                 query = query.filter(organizations::search_text.like(pattern.clone()).escape('\\'));
             }
-            // Words of many matches stay a set read first, walked or not: checked on the
-            // rows' text instead, a walk that passes many rows before its page fills (say
-            // "htx an" past every "hop tac xa …") cost twice as much.
-            if let Some(terms) = terms {
-                query = query.filter(text::fts_match("organizations", terms));
+            // A few full-text matches are the rows read (by id, then sorted). Walking the
+            // list's order instead, the words are checked on the search text that the
+            // name-order indexes carry (migration `index_search_text`), before a record is
+            // read: a set of many matches built first cost more than the walk itself (all
+            // of "tac" is every "hop tac xa …").
+            match terms {
+                Some(terms) if by_text => query = query.filter(text::fts_match("organizations", terms)),
+                Some(_) => {
+                    for pattern in &reader.search.fts_like {
+                        query = query.filter(organizations::search_text.like(pattern.clone()).escape('\\'));
+                    }
+                }
+                None => {}
             }
             if reader.sort == SortKey::Relevance {
                 if tier == 0 && low.is_none_or(|low| low < typed.as_str()) {
