@@ -1,0 +1,3 @@
+ALTER TABLE organizations ALTER COLUMN name_key SET STATISTICS -1;
+ALTER TABLE cooperative_groups ALTER COLUMN name_key SET STATISTICS -1;
+ALTER TABLE name_tails ALTER COLUMN tail SET STATISTICS -1;
