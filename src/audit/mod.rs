@@ -263,7 +263,12 @@ pub fn change_noting<T>(
     if let (Some((key, value)), Some(Value::Object(fields))) = (note(&result), after.as_mut()) {
         fields.insert(key.to_owned(), value);
     }
-    write(conn, actor, action, object, before, after)?;
+    // The trail records changes: a request that changed nothing leaves no entry.
+    let unchanged =
+        |side: &Option<Value>| side.as_ref().and_then(Value::as_object).is_some_and(Map::is_empty);
+    if !(unchanged(&before) && unchanged(&after)) {
+        write(conn, actor, action, object, before, after)?;
+    }
     Ok(result)
 }
 

@@ -42,7 +42,7 @@ pub struct NewGroupRow {
     pub version: i32,
 }
 
-#[derive(AsChangeset, Debug, Default)]
+#[derive(AsChangeset, Debug, Default, PartialEq)]
 #[diesel(table_name = cooperative_groups)]
 pub struct GroupChanges {
     pub name: Option<String>,

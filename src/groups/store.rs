@@ -183,6 +183,10 @@ fn find_plain(conn: &mut Conn, id: i64, expected: &Precondition) -> Result<Group
 }
 
 fn save(conn: &mut Conn, current: &Group, mut changes: GroupChanges) -> Result<(), ApiError> {
+    if changes == GroupChanges::default() {
+        // A change that names nothing (`PATCH {}`) leaves the record and its version.
+        return Ok(());
+    }
     changes.version = Some(current.version + 1);
     changes.updated_at = Some(now());
     let target = cooperative_groups::table

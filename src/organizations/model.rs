@@ -65,7 +65,7 @@ pub struct NewOrganizationRow {
 }
 
 /// The columns a PATCH may change; `None` leaves a column as it is.
-#[derive(AsChangeset, Debug, Default)]
+#[derive(AsChangeset, Debug, Default, PartialEq)]
 #[diesel(table_name = organizations)]
 pub struct OrganizationChanges {
     pub name: Option<String>,

@@ -51,6 +51,10 @@ fn check_version(current: &Organization, expected: &Precondition) -> Result<(), 
 /// Applies `changes` if the record is still at the version read, and bumps the version;
 /// a concurrent writer that got there first makes this a 412.
 fn save(conn: &mut Conn, current: &Organization, mut changes: OrganizationChanges) -> Result<(), ApiError> {
+    if changes == OrganizationChanges::default() {
+        // A change that names nothing (`PATCH {}`) leaves the record and its version.
+        return Ok(());
+    }
     changes.version = Some(current.version + 1);
     changes.updated_at = Some(now());
     let target = organizations::table

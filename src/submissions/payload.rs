@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use utoipa::ToSchema;
 use validator::Validate;
 
@@ -120,7 +120,10 @@ pub fn parse(
         (SubmissionKind::Registration, None) => Change::RegisterGroup(read(payload)?),
         (SubmissionKind::Amendment, Some(org)) => {
             let amendment: OrganizationAmendment = read(payload)?;
-            if amendment.changes.is_none() && amendment.capital.is_none() && amendment.members.is_none() {
+            let no_changes = payload
+                .get("changes")
+                .is_none_or(|c| c.is_null() || c.as_object().is_some_and(Map::is_empty));
+            if no_changes && amendment.capital.is_none() && amendment.members.is_none() {
                 return Err(ApiError::invalid(
                     "payload",
                     "names no change: give changes, capital or members",

@@ -234,6 +234,12 @@ pub fn decide(
     audit::change(conn, actor, &format!("submission.{verb}"), Object::Submission(id), |conn| {
         match decision {
             Decision::Approve { registration_number } => {
+                if registration_number.is_some() && current.kind != SubmissionKind::Registration.as_str() {
+                    return Err(ApiError::invalid(
+                        "registration_number",
+                        "only goes with the approval of a registration",
+                    ));
+                }
                 claim(conn, &current, actor, SubmissionStatus::Approved, None)?;
                 let payload: Value =
                     serde_json::from_str(&current.payload).map_err(|e| ApiError::Internal(e.to_string()))?;

@@ -221,3 +221,26 @@ db_test!(sending_back_the_current_location_changes_nothing, |app| {
     let locations = app.get(&format!("{path}/locations")).await.json();
     assert_eq!(locations.as_array().unwrap().len(), 1);
 });
+
+db_test!(a_change_that_names_nothing_leaves_the_record_and_the_trail, |app| {
+    let created = app.create("/api/v1/cooperatives", &cooperative("2402000132", "HTX Không đổi")).await;
+    let path = format!("/api/v1/cooperatives/{}", created["id"]);
+    let etag = app.get(&path).await.header("etag").unwrap();
+    for nothing in [json!({}), json!({"name": null})] {
+        let res = app.patch(&path, &nothing, &[("if-match", &etag)]).await;
+        assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+        assert_eq!(res.json()["version"], 1, "{nothing} bumps no version");
+    }
+    assert_eq!(app.get(&path).await.header("etag").unwrap(), etag);
+    let auth = crate::harness::bearer(&app.tokens.reviewer);
+    let history = app
+        .request(awc::http::Method::GET, &format!("{path}/history"), &[("authorization", &auth)], None)
+        .await;
+    let actions: Vec<String> = history.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(actions, ["cooperative.register"], "no entry for a change of nothing");
+});

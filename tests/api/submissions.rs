@@ -116,9 +116,24 @@ db_test!(amendments_and_dissolutions_apply_on_approval, |app| {
         "changes": {"legal_representative": "Trần Thị Lan", "address": "Thôn Mới, xã Hồng Thái", "location_effective_date": "2021-01-01"},
         "capital": {"effective_date": "2021-01-01", "charter_capital": 2_000_000_000_i64},
         "members": {"effective_date": "2021-01-01", "member_count": 40}}});
+    // An amendment that names no change is refused when filed.
+    for empty in [json!({"changes": {}}), json!({"changes": null})] {
+        let nothing = json!({"kind": "amendment", "unit": "cooperative", "target_id": id, "payload": empty});
+        file(&app, &nothing).await.names_field(422, "payload");
+    }
     let filed = file(&app, &amend).await;
     assert_eq!(filed.status, 201, "{}", String::from_utf8_lossy(&filed.body));
     let sid = filed.json()["id"].as_i64().unwrap();
+    // A registration number is issued to registrations only.
+    let numbered = as_role(
+        &app,
+        &app.tokens.reviewer,
+        Method::POST,
+        &format!("/api/v1/submissions/{sid}/approve"),
+        Some(&json!({"registration_number": "2402000999"})),
+    )
+    .await;
+    numbered.names_field(422, "registration_number");
     let ok = as_role(
         &app,
         &app.tokens.reviewer,
