@@ -22,8 +22,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::HttpServer;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use coop_registry::app::{app, HttpSettings};
 use coop_registry::auth::Actor;
 use coop_registry::db::{Db, DbSettings};
@@ -115,8 +113,10 @@ fn deep_cursor(db: &Db, offset: i64) -> String {
                 .first(c)?))
         })
         .expect("a row that deep");
-    let position = serde_json::json!({"sort": "name", "value": name, "id": id});
-    URL_SAFE_NO_PAD.encode(position.to_string())
+    coop_registry::http::encode_cursor(
+        "cooperatives",
+        &serde_json::json!({"sort": "name", "value": name, "id": id}),
+    )
 }
 
 /// Sequential requests: their latencies, sorted, and how many failed.

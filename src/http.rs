@@ -4,7 +4,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use serde::{de::DeserializeOwned, Serialize};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
@@ -100,27 +100,48 @@ pub struct Page<T> {
 impl<T> Page<T> {
     /// A page from the `limit + 1` rows a keyset query read: the extra row only tells
     /// that a next page exists, which starts after the position of the last item.
-    pub fn from_rows<P: Serialize>(mut rows: Vec<T>, limit: i64, position: impl Fn(&T) -> P) -> Page<T> {
+    /// `list` names the list the cursor belongs to (see [`encode_cursor`]).
+    pub fn from_rows<P: Serialize>(
+        mut rows: Vec<T>,
+        limit: i64,
+        list: &str,
+        position: impl Fn(&T) -> P,
+    ) -> Page<T> {
         let limit = usize::try_from(limit).unwrap_or(0);
         let more = rows.len() > limit;
         rows.truncate(limit);
-        let next_cursor = if more { rows.last().map(|last| encode_cursor(&position(last))) } else { None };
+        let next_cursor =
+            if more { rows.last().map(|last| encode_cursor(list, &position(last))) } else { None };
         Page { items: rows, next_cursor }
     }
 }
 
-/// Encodes a keyset position as an opaque, URL-safe cursor.
-pub fn encode_cursor<T: Serialize>(position: &T) -> String {
-    URL_SAFE_NO_PAD.encode(serde_json::to_vec(position).expect("cursor serializes"))
+/// A cursor's content: the list it was issued for, and the position in it.
+#[derive(Serialize, Deserialize)]
+struct Cursor<T> {
+    list: String,
+    at: T,
 }
 
-/// Decodes a cursor made by [`encode_cursor`]; anything else is a 400 on `cursor`.
-pub fn decode_cursor<T: DeserializeOwned>(cursor: &str) -> Result<T, ApiError> {
-    URL_SAFE_NO_PAD
+/// Encodes a keyset position in `list` (say "cooperatives") as an opaque, URL-safe cursor.
+pub fn encode_cursor<T: Serialize>(list: &str, position: &T) -> String {
+    let cursor = Cursor { list: list.to_owned(), at: position };
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor).expect("cursor serializes"))
+}
+
+/// Decodes a cursor that [`encode_cursor`] made for `list`; anything else is a 400 on
+/// `cursor` (a position in another list would page through this one from a place that
+/// means nothing in it).
+pub fn decode_cursor<T: DeserializeOwned>(list: &str, cursor: &str) -> Result<T, ApiError> {
+    let cursor: Cursor<T> = URL_SAFE_NO_PAD
         .decode(cursor)
         .ok()
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .ok_or_else(|| ApiError::bad_request("cursor", "is not a cursor this API issued"))
+        .ok_or_else(|| ApiError::bad_request("cursor", "is not a cursor this API issued"))?;
+    if cursor.list != list {
+        return Err(ApiError::bad_request("cursor", format!("was issued for the list of {}", cursor.list)));
+    }
+    Ok(cursor.at)
 }
 
 /// 200 with a page; a `Link: <…>; rel="next"` header points at the next page. The page

@@ -16,6 +16,9 @@ use crate::http::{decode_cursor, page_response, Page};
 use crate::on_backend;
 use crate::schema::audit_entries;
 
+/// The list its cursors name (see [`crate::http::encode_cursor`]).
+const LIST: &str = "audit entries";
+
 const OBJECT_TYPES: &[&str] = &[
     "cooperative",
     "union",
@@ -78,7 +81,7 @@ fn object_filter(object: &str) -> Result<(String, Option<i64>), ApiError> {
 /// A page of entries matching the query.
 pub fn list(conn: &mut Conn, query: &AuditQuery) -> Result<Page<AuditEntryView>, ApiError> {
     let object = query.object.as_deref().map(object_filter).transpose()?;
-    let after: Option<i64> = query.cursor.as_deref().map(decode_cursor).transpose()?;
+    let after: Option<i64> = query.cursor.as_deref().map(|c| decode_cursor(LIST, c)).transpose()?;
     crate::domain::forward_range("from", query.from, "to", query.to)?;
     let limit = query.limit.unwrap_or(50);
     let rows: Vec<AuditEntry> = on_backend!(conn, c => {
@@ -104,7 +107,7 @@ pub fn list(conn: &mut Conn, query: &AuditQuery) -> Result<Page<AuditEntryView>,
         q.order(audit_entries::id.asc()).limit(limit + 1).load(c)?
     });
     let rows = rows.into_iter().map(AuditEntryView::from).collect();
-    Ok(Page::from_rows(rows, limit, |e: &AuditEntryView| e.id))
+    Ok(Page::from_rows(rows, limit, LIST, |e: &AuditEntryView| e.id))
 }
 
 /// Changes to the register, submissions and tokens.

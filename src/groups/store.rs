@@ -20,6 +20,9 @@ use crate::stats::ledger;
 use crate::text::{self, clean, clean_optional, fold};
 use crate::{keyset, on_backend};
 
+/// The list its cursors name (see [`crate::http::encode_cursor`]).
+const LIST: &str = "cooperative groups";
+
 macro_rules! group_rows {
     () => {
         cooperative_groups::table
@@ -49,7 +52,7 @@ struct Cursor {
 
 pub fn list(conn: &mut Conn, filter: &GroupListQuery) -> Result<Page<GroupRow>, ApiError> {
     let sort = filter.sort.unwrap_or_default();
-    let after: Option<Cursor> = filter.cursor.as_deref().map(decode_cursor).transpose()?;
+    let after: Option<Cursor> = filter.cursor.as_deref().map(|c| decode_cursor(LIST, c)).transpose()?;
     if after.as_ref().is_some_and(|c| c.sort != sort) {
         return Err(ApiError::bad_request("cursor", "was issued for another sort order"));
     }
@@ -125,7 +128,7 @@ pub fn list(conn: &mut Conn, filter: &GroupListQuery) -> Result<Page<GroupRow>, 
                 GroupSort::Name | GroupSort::NameDesc => fold(&g.name),
                 GroupSort::FoundingDate | GroupSort::FoundingDateDesc => g.founding_date.to_string(),
             };
-            encode_cursor(&Cursor { sort, value, id: g.id })
+            encode_cursor(LIST, &Cursor { sort, value, id: g.id })
         })
     } else {
         None

@@ -72,6 +72,11 @@ struct Cursor {
     tier: Option<u8>,
 }
 
+/// The name of the list of `kind` that its cursors carry: "cooperatives" or "unions".
+fn list_name(kind: OrgKind) -> String {
+    format!("{}s", kind.as_str())
+}
+
 /// The list a filter selects, in its order, from the filter's cursor on.
 pub fn open<R: Listed>(conn: &mut Conn, kind: OrgKind, filter: &ListQuery) -> Result<Merge<R>, ApiError> {
     // A search ranks its best matches first unless another order is asked for.
@@ -82,7 +87,8 @@ pub fn open<R: Listed>(conn: &mut Conn, kind: OrgKind, filter: &ListQuery) -> Re
         (None, Some(_)) => SortKey::Relevance,
         (None, None) => SortKey::Name,
     };
-    let after: Option<Cursor> = filter.cursor.as_deref().map(decode_cursor).transpose()?;
+    let after: Option<Cursor> =
+        filter.cursor.as_deref().map(|c| decode_cursor(&list_name(kind), c)).transpose()?;
     if after.as_ref().is_some_and(|c| c.sort != sort) {
         return Err(ApiError::bad_request("cursor", "was issued for another sort order"));
     }
@@ -96,7 +102,7 @@ pub fn list(conn: &mut Conn, kind: OrgKind, filter: &ListQuery) -> Result<Page<O
     let limit = filter.limit.unwrap_or(DEFAULT_LIMIT);
     let rows = merge.next(conn, usize::try_from(limit).unwrap_or(0) + 1, 0)?;
     let relevance = sort == SortKey::Relevance;
-    let page = Page::from_rows(rows, limit, |(tier, (o, ..))| Cursor {
+    let page = Page::from_rows(rows, limit, &list_name(kind), |(tier, (o, ..))| Cursor {
         sort,
         value: merge.value_in_tier(*tier, sort_value(o, sort)),
         id: o.id,

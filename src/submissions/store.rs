@@ -19,6 +19,9 @@ use crate::on_backend;
 use crate::organizations::store::now;
 use crate::schema::{provinces, submissions};
 
+/// The list its cursors name (see [`crate::http::encode_cursor`]).
+const LIST: &str = "submissions";
+
 /// A submission to file.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -129,7 +132,7 @@ pub fn list(
         (_, _, asked) => asked,
     };
     crate::domain::forward_range("submitted_from", query.submitted_from, "submitted_to", query.submitted_to)?;
-    let after: Option<i64> = query.cursor.as_deref().map(decode_cursor).transpose()?;
+    let after: Option<i64> = query.cursor.as_deref().map(|c| decode_cursor(LIST, c)).transpose()?;
     let limit = query.limit.unwrap_or(50);
     let rows: Vec<Submission> = on_backend!(conn, c => {
         let mut q = submissions::table.select(Submission::as_select()).into_boxed();
@@ -157,7 +160,7 @@ pub fn list(
         q.order(submissions::id.desc()).limit(limit + 1).load(c)?
     });
     let rows = rows.into_iter().map(SubmissionView::from).collect();
-    Ok(Page::from_rows(rows, limit, |s: &SubmissionView| s.id))
+    Ok(Page::from_rows(rows, limit, LIST, |s: &SubmissionView| s.id))
 }
 
 /// How a pending submission ends.

@@ -161,3 +161,29 @@ db_test!(the_last_day_a_range_can_name_holds_every_earlier_time, |app| {
         app.get("/api/v1/cooperatives?registered_to=9999-12-31&registered_from=0001-01-01").await.json();
     assert_eq!(listed["items"].as_array().unwrap().len(), 1);
 });
+
+db_test!(a_cursor_pages_only_the_list_that_issued_it, |app| {
+    for (number, name) in [("2402000320", "HTX Một"), ("2402000321", "HTX Hai")] {
+        app.create("/api/v1/cooperatives", &cooperative(number, name)).await;
+    }
+    let page = app.get("/api/v1/cooperatives?limit=1").await.json();
+    let cursor = page["next_cursor"].as_str().expect("a second page").to_owned();
+    assert_eq!(app.get(&format!("/api/v1/cooperatives?limit=1&cursor={cursor}")).await.status, 200);
+    for other in ["/api/v1/unions", "/api/v1/cooperative-groups", "/api/v1/cooperatives/export"] {
+        let res = app.get(&format!("{other}?cursor={cursor}")).await;
+        if other.ends_with("export") {
+            // The export takes no cursor at all.
+            res.problem(400);
+        } else {
+            res.names_field(400, "cursor");
+        }
+    }
+    let reviewer = bearer(&app.tokens.reviewer);
+    let audit =
+        app.request(Method::GET, "/api/v1/audit?limit=1", &[("authorization", &reviewer)], None).await;
+    let audit_cursor = audit.json()["next_cursor"].as_str().expect("two entries").to_owned();
+    let submissions = format!("/api/v1/submissions?cursor={audit_cursor}");
+    app.request(Method::GET, &submissions, &[("authorization", &reviewer)], None)
+        .await
+        .names_field(400, "cursor");
+});
