@@ -282,6 +282,22 @@ pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, Api
     Ok(value)
 }
 
+/// A list that takes no query parameters: any is a 400 naming it, as the lists that take
+/// some refuse those they do not know.
+pub struct NoQuery;
+
+impl FromRequest for NoQuery {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(match form_urlencoded::parse(req.query_string().as_bytes()).next() {
+            Some((name, _)) => Err(ApiError::bad_request(&name, "is not a parameter of this list")),
+            None => Ok(NoQuery),
+        })
+    }
+}
+
 /// Path parameters that fail to parse (`/cooperatives/abc`) answer 400, not 404.
 pub fn path_config() -> actix_web::web::PathConfig {
     actix_web::web::PathConfig::default().error_handler(|err, _req| {

@@ -7,7 +7,7 @@ use super::tokens::{self, IssuedToken, NewToken, TokenView};
 use super::{Admins, AnyRole, Authorized};
 use crate::db::Db;
 use crate::error::{ApiError, Problem};
-use crate::extract::Json;
+use crate::extract::{Json, NoQuery};
 
 /// Issue a token. Its secret is in this response only.
 #[utoipa::path(
@@ -50,7 +50,11 @@ pub async fn issue_token(
     )
 )]
 #[get("/tokens")]
-pub async fn list_tokens(db: web::Data<Db>, _actor: Authorized<Admins>) -> Result<HttpResponse, ApiError> {
+pub async fn list_tokens(
+    db: web::Data<Db>,
+    _actor: Authorized<Admins>,
+    _: NoQuery,
+) -> Result<HttpResponse, ApiError> {
     let rows = db.read(tokens::list).await?;
     Ok(HttpResponse::Ok().json(rows.into_iter().map(TokenView::from).collect::<Vec<_>>()))
 }

@@ -20,7 +20,7 @@ macro_rules! organization_routes {
 
         use $crate::db::Db;
         use $crate::error::{ApiError, Problem};
-        use $crate::extract::{Json, Query};
+        use $crate::extract::{Json, NoQuery, Query};
         use $crate::http::{conditional_json, etag, page_response, Page, Precondition};
         use $crate::organizations::input::{ListQuery, NewCapitalEntry, NewMemberEntry, NewOrganization, OrganizationPatch, StatusChange};
         use $crate::organizations::views::{CapitalEntryView, LocationEntryView, MemberEntryView, OrganizationView};
@@ -197,7 +197,7 @@ macro_rules! organization_routes {
             )
         )]
         #[get($capital)]
-        pub async fn capital(db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+        pub async fn capital(db: web::Data<Db>, id: web::Path<i64>, _: NoQuery) -> Result<HttpResponse, ApiError> {
             let id = id.into_inner();
             let rows = db.read(move |c| store::capital_history(c, KIND, id)).await?;
             Ok(HttpResponse::Ok().json(rows.into_iter().map(CapitalEntryView::from).collect::<Vec<_>>()))
@@ -244,7 +244,7 @@ macro_rules! organization_routes {
             )
         )]
         #[get($members)]
-        pub async fn members(db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+        pub async fn members(db: web::Data<Db>, id: web::Path<i64>, _: NoQuery) -> Result<HttpResponse, ApiError> {
             let id = id.into_inner();
             let rows = db.read(move |c| store::member_history(c, KIND, id)).await?;
             Ok(HttpResponse::Ok().json(rows.into_iter().map(MemberEntryView::from).collect::<Vec<_>>()))
@@ -291,7 +291,7 @@ macro_rules! organization_routes {
             )
         )]
         #[get($locations)]
-        pub async fn locations(db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+        pub async fn locations(db: web::Data<Db>, id: web::Path<i64>, _: NoQuery) -> Result<HttpResponse, ApiError> {
             let id = id.into_inner();
             let rows = db.read(move |c| store::location_history(c, KIND, id)).await?;
             Ok(HttpResponse::Ok().json(rows.into_iter().map(LocationEntryView::from).collect::<Vec<_>>()))

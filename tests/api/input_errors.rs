@@ -92,6 +92,16 @@ db_test!(bad_query_and_path_parameters_are_400, |app| {
     app.get("/api/v1/cooperative-groups?district=77").await.names_field(400, "district");
     app.get("/api/v1/cooperatives?sector=mining").await.names_field(400, "sector");
     app.get("/api/v1/cooperatives?bogus=1").await.problem(400);
+    let created = app.create("/api/v1/cooperatives", &cooperative("2402000330", "HTX Tham số")).await;
+    for history in ["capital", "members", "locations"] {
+        let path = format!("/api/v1/cooperatives/{}/{history}", created["id"]);
+        assert_eq!(app.get(&path).await.status, 200);
+        app.get(&format!("{path}?limit=1")).await.names_field(400, "limit");
+    }
+    let admin = bearer(&app.tokens.admin);
+    let tokens =
+        app.request(Method::GET, "/api/v1/tokens?role=admin", &[("authorization", &admin)], None).await;
+    tokens.names_field(400, "role");
     app.get("/api/v1/cooperatives?q=%27%3B%20DROP%20TABLE%20organizations%3B--").await;
     app.get("/api/v1/cooperatives/1%20OR%201=1").await.problem(400);
     app.get("/api/v1/cooperatives/99999999999999999999").await.problem(400);
