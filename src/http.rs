@@ -28,6 +28,29 @@ pub enum Precondition {
     Tags(Vec<String>),
 }
 
+/// The `If-Match` header as the API document describes it, once for every change that
+/// reads it (`params(…, Precondition)` in a route's `utoipa::path`).
+impl utoipa::IntoParams for Precondition {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::{ObjectBuilder, Required, Type};
+        let schema = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#));
+        vec![ParameterBuilder::new()
+            .name("If-Match")
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .description(Some(
+                "ETag of the version the change is based on (or `*`); a list of tags matches when one is current",
+            ))
+            .schema(Some(schema))
+            .build()]
+    }
+}
+
 impl Precondition {
     /// Reads `If-Match`; a value that is not a list of entity tags is a 400.
     pub fn from_request(req: &HttpRequest) -> Result<Precondition, ApiError> {

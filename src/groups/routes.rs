@@ -104,7 +104,7 @@ pub async fn get_group(
     tag = "cooperative-groups",
     security(("bearer" = ["reviewer"])),
     params(("id" = i64, Path, description = "Record id"),
-           ("If-Match" = Option<String>, Header, nullable = false, description = "ETag of the version the change is based on (or `*`); a list of tags matches when one is current", pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#)),
+           Precondition),
     request_body = GroupPatch,
     responses(
         (status = 200, description = "The changed record", body = GroupView, headers(("ETag" = String))),
@@ -140,7 +140,7 @@ pub async fn update_group(
     tag = "cooperative-groups",
     security(("bearer" = ["reviewer"])),
     params(("id" = i64, Path, description = "Record id"),
-           ("If-Match" = Option<String>, Header, nullable = false, description = "ETag of the version the change is based on (or `*`); a list of tags matches when one is current", pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#)),
+           Precondition),
     request_body = GroupStatusChange,
     responses(
         (status = 200, description = "The changed record", body = GroupView, headers(("ETag" = String))),

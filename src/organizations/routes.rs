@@ -129,7 +129,7 @@ macro_rules! organization_routes {
             description = "A change of province, district or address records a dated location entry. \
                            Send `If-Match` with the record's ETag to update only the version you read.",
             params(("id" = i64, Path, description = "Record id"),
-                   ("If-Match" = Option<String>, Header, nullable = false, description = "ETag of the version the change is based on (or `*`); a list of tags matches when one is current", pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#)),
+                   Precondition),
             request_body = OrganizationPatch,
             responses(
                 (status = 200, description = "The changed record", body = OrganizationView, headers(("ETag" = String))),
@@ -161,7 +161,7 @@ macro_rules! organization_routes {
             description = "Records are never deleted: dissolution sets the status and its date, \
                            closes open union memberships that day, and is final.",
             params(("id" = i64, Path, description = "Record id"),
-                   ("If-Match" = Option<String>, Header, nullable = false, description = "ETag of the version the change is based on (or `*`); a list of tags matches when one is current", pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#)),
+                   Precondition),
             request_body = StatusChange,
             responses(
                 (status = 200, description = "The changed record", body = OrganizationView, headers(("ETag" = String))),
@@ -209,7 +209,7 @@ macro_rules! organization_routes {
             summary = concat!("Record a charter capital figure of a ", $noun),
             description = "The record's current capital is that of its latest entry.",
             params(("id" = i64, Path, description = "Record id"),
-                   ("If-Match" = Option<String>, Header, nullable = false, description = "ETag of the version the change is based on (or `*`); a list of tags matches when one is current", pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#)),
+                   Precondition),
             request_body = NewCapitalEntry,
             responses(
                 (status = 201, description = "The new entry", body = CapitalEntryView),
@@ -256,7 +256,7 @@ macro_rules! organization_routes {
             summary = concat!("Record a member count of a ", $noun),
             description = "The record's current member count is that of its latest entry.",
             params(("id" = i64, Path, description = "Record id"),
-                   ("If-Match" = Option<String>, Header, nullable = false, description = "ETag of the version the change is based on (or `*`); a list of tags matches when one is current", pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#)),
+                   Precondition),
             request_body = NewMemberEntry,
             responses(
                 (status = 201, description = "The new entry", body = MemberEntryView),

@@ -65,7 +65,7 @@ pub async fn create_province(
     tag = "reference",
     security(("bearer" = ["admin"])),
     params(("id" = i64, Path, description = "Province id"),
-           ("If-Match" = Option<String>, Header, nullable = false, description = "ETag of the version the change is based on (or `*`)", pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#)),
+           Precondition),
     request_body = UnitChange,
     responses(
         (status = 200, description = "The changed unit", body = ProvinceView, headers(("ETag" = String))),
@@ -137,7 +137,7 @@ pub async fn create_district(
     tag = "reference",
     security(("bearer" = ["admin"])),
     params(("id" = i64, Path, description = "District id"),
-           ("If-Match" = Option<String>, Header, nullable = false, description = "ETag of the version the change is based on (or `*`)", pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#)),
+           Precondition),
     request_body = UnitChange,
     responses(
         (status = 200, description = "The changed unit", body = DistrictView, headers(("ETag" = String))),
@@ -209,7 +209,7 @@ pub async fn create_sector(
     tag = "reference",
     security(("bearer" = ["admin"])),
     params(("code" = String, Path, description = "Sector code"),
-           ("If-Match" = Option<String>, Header, nullable = false, description = "ETag of the version the change is based on (or `*`)", pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#)),
+           Precondition),
     request_body = SectorChange,
     responses(
         (status = 200, description = "The changed sector", body = SectorView, headers(("ETag" = String))),

@@ -140,7 +140,7 @@ pub struct Rejection {
     tag = "submissions",
     security(("bearer" = ["reviewer"])),
     params(("id" = i64, Path, description = "Submission id"),
-           ("If-Match" = Option<String>, Header, nullable = false, description = "ETag of the version read", pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#)),
+           Precondition),
     request_body = Approval,
     responses(
         (status = 200, description = "Approved and applied", body = SubmissionView, headers(("ETag" = String))),
@@ -172,7 +172,7 @@ pub async fn approve_submission(
     tag = "submissions",
     security(("bearer" = ["reviewer"])),
     params(("id" = i64, Path, description = "Submission id"),
-           ("If-Match" = Option<String>, Header, nullable = false, description = "ETag of the version read", pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#)),
+           Precondition),
     request_body = Rejection,
     responses(
         (status = 200, description = "Rejected", body = SubmissionView, headers(("ETag" = String))),
@@ -204,7 +204,7 @@ pub async fn reject_submission(
     tag = "submissions",
     security(("bearer" = ["district"])),
     params(("id" = i64, Path, description = "Submission id"),
-           ("If-Match" = Option<String>, Header, nullable = false, description = "ETag of the version read", pattern = r#"^(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)$"#)),
+           Precondition),
     responses(
         (status = 200, description = "Withdrawn", body = SubmissionView, headers(("ETag" = String))),
         (status = 400, description = "Bad id", body = Problem, content_type = "application/problem+json"),
