@@ -240,10 +240,10 @@ macro_rules! read_seek {
                 query = query.filter(organizations::search_text.like(pattern.clone()).escape('\\'));
             }
             // A few full-text matches are the rows read (by id, then sorted). Walking the
-            // list's order instead, the words are checked on the search text that the
-            // name-order indexes carry (migration `index_search_text`), before a record is
-            // read: a set of many matches built first cost more than the walk itself (all
-            // of "tac" is every "hop tac xa …").
+            // list's order instead, the words are checked with `LIKE` on the search text:
+            // on the index entry where the index carries it (the name orders, migration
+            // `index_search_text`), before a record is read. A set of many matches built
+            // first cost more than the walk itself (all of "tac" is every "hop tac xa …").
             match terms {
                 Some(terms) if by_text => query = query.filter(text::fts_match("organizations", terms)),
                 Some(_) => {
