@@ -14,6 +14,7 @@ use crate::db::Conn;
 use crate::domain::{OrgKind, Status};
 use crate::error::ApiError;
 use crate::http::Precondition;
+use crate::unions::memberships;
 
 fn action(kind: OrgKind, verb: &str) -> String {
     format!("{}.{verb}", kind.as_str())
@@ -58,9 +59,9 @@ pub fn change_status(
     // A dissolved unit leaves its unions (a dissolved union loses its members) that day,
     // each an entry of the audit trail as a leave is.
     if let Some(day) = dissolved_on {
-        for membership in store::open_memberships(conn, id)? {
+        for membership in memberships::open_of(conn, id)? {
             audit::change(conn, actor, "membership.leave", Object::Membership(membership), |c| {
-                store::end_membership(c, membership, day)
+                memberships::end(c, membership, day)
             })?;
         }
     }

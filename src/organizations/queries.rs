@@ -12,10 +12,12 @@ use crate::error::ApiError;
 use crate::http::{decode_cursor, Page};
 use crate::on_backend;
 use crate::reference::{District, Province, Sector};
-use crate::schema::{districts, organizations, provinces, sectors};
+use crate::schema::{
+    capital_entries, districts, location_entries, member_entries, organizations, provinces, sectors,
+};
 use crate::text::fold;
 
-use super::model::Organization;
+use super::model::{CapitalEntry, LocationEntry, MemberEntry, Organization};
 
 /// The organizations joined with the reference rows of their views.
 macro_rules! organization_rows {
@@ -109,4 +111,34 @@ pub fn list(conn: &mut Conn, kind: OrgKind, filter: &ListQuery) -> Result<Page<O
         tier: relevance.then_some(*tier),
     });
     Ok(Page { items: page.items.into_iter().map(|(_, row)| row).collect(), next_cursor: page.next_cursor })
+}
+
+/// The unit's charter capital entries, oldest first.
+pub fn capital_history(conn: &mut Conn, kind: OrgKind, id: i64) -> Result<Vec<CapitalEntry>, ApiError> {
+    find_plain(conn, kind, id)?;
+    let query = capital_entries::table
+        .filter(capital_entries::organization_id.eq(id))
+        .order(capital_entries::effective_date.asc())
+        .select(capital_entries::all_columns);
+    Ok(on_backend!(conn, c => query.load(c))?)
+}
+
+/// The unit's member count entries, oldest first.
+pub fn member_history(conn: &mut Conn, kind: OrgKind, id: i64) -> Result<Vec<MemberEntry>, ApiError> {
+    find_plain(conn, kind, id)?;
+    let query = member_entries::table
+        .filter(member_entries::organization_id.eq(id))
+        .order(member_entries::effective_date.asc())
+        .select(member_entries::all_columns);
+    Ok(on_backend!(conn, c => query.load(c))?)
+}
+
+/// The unit's location entries, oldest first.
+pub fn location_history(conn: &mut Conn, kind: OrgKind, id: i64) -> Result<Vec<LocationEntry>, ApiError> {
+    find_plain(conn, kind, id)?;
+    let query = location_entries::table
+        .filter(location_entries::organization_id.eq(id))
+        .order(location_entries::effective_date.asc())
+        .select(location_entries::all_columns);
+    Ok(on_backend!(conn, c => query.load(c))?)
 }

@@ -25,7 +25,7 @@ macro_rules! organization_routes {
         use $crate::organizations::input::{ListQuery, NewCapitalEntry, NewMemberEntry, NewOrganization, OrganizationPatch, StatusChange};
         use $crate::organizations::views::{CapitalEntryView, LocationEntryView, MemberEntryView, OrganizationView};
         use $crate::auth::{AuditReaders, Authorized, Reviewers};
-        use $crate::organizations::{changes, queries, store};
+        use $crate::organizations::{changes, queries};
 
         const KIND: $crate::domain::OrgKind = $kind;
 
@@ -199,7 +199,7 @@ macro_rules! organization_routes {
         #[get($capital)]
         pub async fn capital(db: web::Data<Db>, id: web::Path<i64>, _: NoQuery) -> Result<HttpResponse, ApiError> {
             let id = id.into_inner();
-            let rows = db.read(move |c| store::capital_history(c, KIND, id)).await?;
+            let rows = db.read(move |c| queries::capital_history(c, KIND, id)).await?;
             Ok(HttpResponse::Ok().json(rows.into_iter().map(CapitalEntryView::from).collect::<Vec<_>>()))
         }
 
@@ -246,7 +246,7 @@ macro_rules! organization_routes {
         #[get($members)]
         pub async fn members(db: web::Data<Db>, id: web::Path<i64>, _: NoQuery) -> Result<HttpResponse, ApiError> {
             let id = id.into_inner();
-            let rows = db.read(move |c| store::member_history(c, KIND, id)).await?;
+            let rows = db.read(move |c| queries::member_history(c, KIND, id)).await?;
             Ok(HttpResponse::Ok().json(rows.into_iter().map(MemberEntryView::from).collect::<Vec<_>>()))
         }
 
@@ -293,7 +293,7 @@ macro_rules! organization_routes {
         #[get($locations)]
         pub async fn locations(db: web::Data<Db>, id: web::Path<i64>, _: NoQuery) -> Result<HttpResponse, ApiError> {
             let id = id.into_inner();
-            let rows = db.read(move |c| store::location_history(c, KIND, id)).await?;
+            let rows = db.read(move |c| queries::location_history(c, KIND, id)).await?;
             Ok(HttpResponse::Ok().json(rows.into_iter().map(LocationEntryView::from).collect::<Vec<_>>()))
         }
 

@@ -20,9 +20,10 @@ use crate::error::ApiError;
 use crate::http::{etag, Precondition};
 use crate::on_backend;
 use crate::reference;
-use crate::schema::{capital_entries, location_entries, member_entries, organizations, union_memberships};
+use crate::schema::{capital_entries, location_entries, member_entries, organizations};
 use crate::stats::ledger;
 use crate::text::{clean, clean_optional, fold};
+use crate::unions::memberships;
 
 /// The time a change is recorded at, at the precision both backends store.
 pub fn now() -> NaiveDateTime {
@@ -208,7 +209,7 @@ fn change_status_untracked(
                     format!("must not be before the registration or the latest history entry ({last})"),
                 ));
             }
-            check_memberships_end_by(conn, current.id, day)?;
+            memberships::check_end_by(conn, current.id, day)?;
             changes.dissolution_date = Some(Some(day));
         }
         (_, Some(_)) => {
@@ -232,45 +233,6 @@ fn latest_entry_date(conn: &mut Conn, id: i64) -> Result<NaiveDate, ApiError> {
         ]
     });
     Ok(dates.into_iter().flatten().max().unwrap_or_else(domain::earliest_date))
-}
-
-/// A unit dissolved on `day` can have been in a union, or had members, only up to that
-/// day: 422 for a membership that starts or ends after it.
-fn check_memberships_end_by(conn: &mut Conn, id: i64, day: NaiveDate) -> Result<(), ApiError> {
-    let later = union_memberships::table
-        .filter(union_memberships::union_id.eq(id).or(union_memberships::cooperative_id.eq(id)))
-        .filter(union_memberships::joined_on.gt(day).or(union_memberships::left_on.gt(day)))
-        .select((union_memberships::id, union_memberships::joined_on, union_memberships::left_on));
-    match on_backend!(conn, c => later.first::<(i64, NaiveDate, Option<NaiveDate>)>(c).optional())? {
-        Some((membership, joined, left)) => Err(ApiError::invalid(
-            "dissolution_date",
-            match left {
-                Some(left) if joined <= day => {
-                    format!("is before union membership {membership} ended ({left})")
-                }
-                _ => format!("is before union membership {membership} began ({joined})"),
-            },
-        )),
-        None => Ok(()),
-    }
-}
-
-/// The unit's union memberships still open: a dissolution ends them (see
-/// [`super::changes::change_status`]).
-pub fn open_memberships(conn: &mut Conn, id: i64) -> Result<Vec<i64>, ApiError> {
-    let open = union_memberships::table
-        .filter(union_memberships::union_id.eq(id).or(union_memberships::cooperative_id.eq(id)))
-        .filter(union_memberships::left_on.is_null())
-        .select(union_memberships::id)
-        .order(union_memberships::id);
-    Ok(on_backend!(conn, c => open.load::<i64>(c))?)
-}
-
-/// Ends membership `id` on `day`.
-pub fn end_membership(conn: &mut Conn, id: i64, day: NaiveDate) -> Result<(), ApiError> {
-    let target = union_memberships::table.find(id);
-    on_backend!(conn, c => diesel::update(target).set(union_memberships::left_on.eq(day)).execute(c))?;
-    Ok(())
 }
 
 /// Checks a history entry's date against the unit's life and rejects a second entry on
@@ -371,33 +333,6 @@ fn add_members_untracked(
         OrganizationChanges { member_count: Some(latest.member_count), ..Default::default() },
     )?;
     Ok(inserted)
-}
-
-pub fn capital_history(conn: &mut Conn, kind: OrgKind, id: i64) -> Result<Vec<CapitalEntry>, ApiError> {
-    find_plain(conn, kind, id)?;
-    let query = capital_entries::table
-        .filter(capital_entries::organization_id.eq(id))
-        .order(capital_entries::effective_date.asc())
-        .select(capital_entries::all_columns);
-    Ok(on_backend!(conn, c => query.load(c))?)
-}
-
-pub fn member_history(conn: &mut Conn, kind: OrgKind, id: i64) -> Result<Vec<MemberEntry>, ApiError> {
-    find_plain(conn, kind, id)?;
-    let query = member_entries::table
-        .filter(member_entries::organization_id.eq(id))
-        .order(member_entries::effective_date.asc())
-        .select(member_entries::all_columns);
-    Ok(on_backend!(conn, c => query.load(c))?)
-}
-
-pub fn location_history(conn: &mut Conn, kind: OrgKind, id: i64) -> Result<Vec<LocationEntry>, ApiError> {
-    find_plain(conn, kind, id)?;
-    let query = location_entries::table
-        .filter(location_entries::organization_id.eq(id))
-        .order(location_entries::effective_date.asc())
-        .select(location_entries::all_columns);
-    Ok(on_backend!(conn, c => query.load(c))?)
 }
 
 pub fn update(

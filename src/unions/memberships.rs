@@ -304,6 +304,45 @@ pub async fn leave(
     Ok(HttpResponse::Ok().json(row))
 }
 
+/// A unit dissolved on `day` can have been in a union, or had members, only up to that
+/// day: 422 for a membership that starts or ends after it.
+pub fn check_end_by(conn: &mut Conn, id: i64, day: NaiveDate) -> Result<(), ApiError> {
+    let later = union_memberships::table
+        .filter(union_memberships::union_id.eq(id).or(union_memberships::cooperative_id.eq(id)))
+        .filter(union_memberships::joined_on.gt(day).or(union_memberships::left_on.gt(day)))
+        .select((union_memberships::id, union_memberships::joined_on, union_memberships::left_on));
+    match on_backend!(conn, c => later.first::<(i64, NaiveDate, Option<NaiveDate>)>(c).optional())? {
+        Some((membership, joined, left)) => Err(ApiError::invalid(
+            "dissolution_date",
+            match left {
+                Some(left) if joined <= day => {
+                    format!("is before union membership {membership} ended ({left})")
+                }
+                _ => format!("is before union membership {membership} began ({joined})"),
+            },
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The unit's union memberships still open: a dissolution ends them (see
+/// [`crate::organizations::changes::change_status`]).
+pub fn open_of(conn: &mut Conn, id: i64) -> Result<Vec<i64>, ApiError> {
+    let open = union_memberships::table
+        .filter(union_memberships::union_id.eq(id).or(union_memberships::cooperative_id.eq(id)))
+        .filter(union_memberships::left_on.is_null())
+        .select(union_memberships::id)
+        .order(union_memberships::id);
+    Ok(on_backend!(conn, c => open.load::<i64>(c))?)
+}
+
+/// Ends membership `id` on `day`.
+pub fn end(conn: &mut Conn, id: i64, day: NaiveDate) -> Result<(), ApiError> {
+    let target = union_memberships::table.find(id);
+    on_backend!(conn, c => diesel::update(target).set(union_memberships::left_on.eq(day)).execute(c))?;
+    Ok(())
+}
+
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_memberships).service(get_membership).service(join).service(leave);
 }
