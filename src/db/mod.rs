@@ -12,9 +12,11 @@ mod checkpoint;
 mod lanes;
 mod pool;
 pub mod rows;
+mod settings;
 pub mod sql;
 
-pub use pool::{sqlite_path, with_bulk_cache, Backend, Db, DbSettings};
+pub use pool::{Backend, Db, DbSettings};
+pub use settings::{sqlite_path, with_bulk_cache};
 
 use diesel::pg::PgConnection;
 use diesel::sqlite::SqliteConnection;
