@@ -4,7 +4,7 @@
 //! target/release/coop-registry --database-url /tmp/bench.db generate --cooperatives 1000000
 //! cargo bench --bench registry -- --database-url /tmp/bench.db \
 //!     [--import-database-url <empty db>] [--requests 400] [--import-rows 100000] [--seconds 5] \
-//!     [--only reads|export|import]
+//!     [--only reads|export|import] [--slowest 5]
 //! ```
 //!
 //! Serves the database in-process on 127.0.0.1 (two workers) and measures, on the
@@ -15,7 +15,7 @@
 //! every cooperative (rows per second, and how far the process's resident memory rose);
 //! and an import of generated rows into an empty database (a fresh SQLite file unless `--import-database-url`).
 //! `--only reads` measures the requests alone, `--only export` the export alone; `--only import` the import alone (no
-//! `--database-url` needed). `RUST_LOG=coop_registry=debug` prints the import's phases.
+//! `--database-url` needed). `--slowest N` prints each row's N slowest requests (to stderr). `RUST_LOG=coop_registry=debug` prints the import's phases.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -44,12 +44,14 @@ struct Args {
     seconds: u64,
     /// Only this part: "reads", "export" or "import".
     only: Option<String>,
+    /// How many of each row's slowest requests to print.
+    slowest: usize,
 }
 
 fn usage() -> ! {
     eprintln!(
         "usage: cargo bench --bench registry -- --database-url <url> [--import-database-url <url>] \
-         [--requests 400] [--import-rows 100000] [--seconds 5] [--only reads|export|import]"
+         [--requests 400] [--import-rows 100000] [--seconds 5] [--only reads|export|import] [--slowest N]"
     );
     std::process::exit(2)
 }
@@ -62,6 +64,7 @@ fn parse_args() -> Args {
         import_rows: 100_000,
         seconds: 5,
         only: None,
+        slowest: 0,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -79,6 +82,7 @@ fn parse_args() -> Args {
                 }
                 args.only = Some(part)
             }
+            "--slowest" => args.slowest = value().parse().unwrap_or_else(|_| usage()),
             "--bench" => {}
             _ => usage(),
         }
@@ -119,8 +123,9 @@ fn deep_cursor(db: &Db, offset: i64) -> String {
     )
 }
 
-/// Sequential requests: their latencies, sorted, and how many failed.
-async fn time_paths(client: &Client, paths: &[String]) -> (Vec<Duration>, usize) {
+/// Sequential requests: their latencies, sorted, and how many failed; the `slowest`
+/// of them are printed to stderr with their paths.
+async fn time_paths(client: &Client, paths: &[String], slowest: usize) -> (Vec<Duration>, usize) {
     for path in paths.iter().take(10) {
         client.get(path).await;
     }
@@ -134,10 +139,13 @@ async fn time_paths(client: &Client, paths: &[String]) -> (Vec<Duration>, usize)
             }
             errors += 1;
         }
-        latencies.push(took);
+        latencies.push((took, path));
     }
     latencies.sort();
-    (latencies, errors)
+    for (took, path) in latencies.iter().rev().take(slowest) {
+        eprintln!("{} ms {path}", ms(*took));
+    }
+    (latencies.into_iter().map(|(took, _)| took).collect(), errors)
 }
 
 /// Requests per second with 32 in flight for `seconds`.
@@ -337,7 +345,7 @@ async fn reads(
         ("search as you type, from a name's second word", &typing_inside),
         ("the same within a sector, province or status", &typing_within),
     ] {
-        let (latencies, errors) = time_paths(client, paths).await;
+        let (latencies, errors) = time_paths(client, paths, args.slowest).await;
         println!(
             "| {name} | {} | {} | {} | {} | {errors} |",
             latencies.len(),

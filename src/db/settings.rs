@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use diesel::connection::SimpleConnection;
+use std::time::Instant;
+
+use diesel::connection::{Connection, InstrumentationEvent, SimpleConnection};
 use diesel::pg::PgConnection;
 use diesel::r2d2::CustomizeConnection;
 use diesel::sqlite::SqliteConnection;
@@ -71,7 +73,9 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragma
              PRAGMA wal_autocheckpoint = 0;",
             self.busy_timeout_ms, self.cache_kib, self.temp_store
         ))
-        .map_err(diesel::r2d2::Error::QueryError)
+        .map_err(diesel::r2d2::Error::QueryError)?;
+        trace_statements(conn);
+        Ok(())
     }
 }
 
@@ -85,8 +89,31 @@ pub(super) struct PgStatementTimeout {
 impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for PgStatementTimeout {
     fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
         conn.batch_execute(&format!("SET statement_timeout = {}", self.ms))
-            .map_err(diesel::r2d2::Error::QueryError)
+            .map_err(diesel::r2d2::Error::QueryError)?;
+        trace_statements(conn);
+        Ok(())
     }
+}
+
+/// The target that logs every statement with its time (at TRACE):
+/// `RUST_LOG=coop_registry::sql=trace` shows what a request ran and what each took.
+pub const SQL_TARGET: &str = "coop_registry::sql";
+
+/// Logs the connection's statements when [`SQL_TARGET`] is enabled as the connection is
+/// made; otherwise the connection carries no hook at all.
+fn trace_statements(conn: &mut impl Connection) {
+    if !tracing::enabled!(target: SQL_TARGET, tracing::Level::TRACE) {
+        return;
+    }
+    let mut started = None;
+    conn.set_instrumentation(move |event: InstrumentationEvent<'_>| match event {
+        InstrumentationEvent::StartQuery { .. } => started = Some(Instant::now()),
+        InstrumentationEvent::FinishQuery { query, error, .. } => {
+            let ms = started.take().map_or(0.0, |s| s.elapsed().as_secs_f64() * 1000.0);
+            tracing::trace!(target: SQL_TARGET, ms, error = error.map(tracing::field::display), "{query}");
+        }
+        _ => {}
+    });
 }
 
 /// The file of a SQLite database URL (`sqlite://path`, `sqlite:path` or a bare path).
