@@ -132,6 +132,22 @@ pub fn search(q: &str, with_fts: bool) -> Search {
     out
 }
 
+/// Whether PostgreSQL's trigram index narrows what a `LIKE` pattern of [`Search`]
+/// (`%word%`) matches: pg_trgm takes no trigram from a word of fewer than three
+/// characters, so its index would return every row.
+pub fn trigram_indexed(pattern: &str) -> bool {
+    let word = pattern.strip_prefix('%').and_then(|p| p.strip_suffix('%')).unwrap_or(pattern);
+    let mut chars = word.chars();
+    let mut n = 0;
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            chars.next();
+        }
+        n += 1;
+    }
+    n >= 3
+}
+
 /// Lower-case hexadecimal of bytes (hashes, random suffixes).
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -140,6 +156,14 @@ pub fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_words_of_three_characters_have_trigrams() {
+        let patterns = search("xa ve tac a_% nong", false).like;
+        let indexed: Vec<bool> = patterns.iter().map(|p| trigram_indexed(p)).collect();
+        assert_eq!(indexed, [false, false, true, true, true]);
+        assert!(!trigram_indexed(&format!("%{}%", like_escape("%_"))));
+    }
 
     #[test]
     fn folds_vietnamese_to_ascii_lower_case() {

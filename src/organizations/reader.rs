@@ -16,7 +16,7 @@ use super::queries::organization_rows;
 pub use super::record::Record;
 use super::tails;
 use super::views::OrganizationRow;
-use crate::db::sql::Bounded;
+use crate::db::sql::{Bounded, Sql};
 use crate::db::{Backend, Conn};
 use crate::domain::OrgKind;
 use crate::error::ApiError;
@@ -31,6 +31,11 @@ use crate::{keyset, on_backend};
 /// range of the names' tails (see [`tails`]), in the order of the name from that word
 /// on; tier 2: every other match (all words somewhere), in name order.
 pub const TIERS: u8 = 3;
+
+/// The most units a filter holds for a search's second tier to read them all and sort
+/// them (see [`Reader::few_units`]). Small enough that the demo register's larger
+/// filters still walk the tails, so the tests run both plans.
+const FEW_UNITS: usize = 500;
 
 /// The sort value of a row as the list orders it (dates in ISO form sort as text).
 pub fn sort_value(o: &Organization, sort: SortKey) -> String {
@@ -53,6 +58,9 @@ pub struct Reader {
     /// that check them from the matches (see [`Plan::by_text`]); counted when a read
     /// first needs to know.
     few_words: OnceCell<bool>,
+    /// Whether the filter holds at most [`FEW_UNITS`] units; counted when a read first
+    /// needs to know (see [`Reader::few_units`]).
+    few_units: OnceCell<bool>,
     typed: String,
 }
 
@@ -66,8 +74,29 @@ macro_rules! export_records {
     };
 }
 
+/// The ids of a walk (see [`WalkedId`]).
+macro_rules! walked_ids {
+    () => {
+        organizations::table.select((organizations::id,))
+    };
+    (tails) => {
+        organizations::table.inner_join(name_tails::table).select((organizations::id,))
+    };
+}
+
+/// A row of a walk that reads ids alone: PostgreSQL walks a list's order that checks a
+/// search's words this way first, so that the name-order indexes, which carry the search
+/// text (migration `index_search_text`), check the words on each entry in an index-only
+/// scan; the page's rows are then read by id. Read with the rows, the walk fetched every
+/// row under the filter from the table, however few held the words.
+#[derive(Debug, Queryable)]
+pub struct WalkedId(i64);
+
 /// What a list reads of each row: the page's joined rows, or the export's records.
 pub trait Listed: Sized {
+    /// Whether the row is a walk's id alone ([`WalkedId`]).
+    const WALKED_ID: bool = false;
+
     /// The row's place in a list of this order.
     fn key(&self, sort: SortKey) -> Key;
 
@@ -116,15 +145,21 @@ macro_rules! until {
 /// naming the source and columns) loaded as `$row`: the same filters, bounds and order
 /// whatever the selection.
 macro_rules! read_seek {
+    ($row:ty, $rows:ident, $key:expr, WALKED_ID) => {
+        read_seek!(@impl $row, $rows, $key, [const WALKED_ID: bool = true;]);
+    };
     ($row:ty, $rows:ident, $key:expr $(, $keyed:expr)?) => {
+        read_seek!(@impl $row, $rows, $key, [$(fn keyed(self, sort: SortKey) -> (Key, Self) {
+            $keyed(self, sort)
+        })?]);
+    };
+    (@impl $row:ty, $rows:ident, $key:expr, [$($item:item)*]) => {
         impl Listed for $row {
+            $($item)*
+
             fn key(&self, sort: SortKey) -> Key {
                 $key(self, sort)
             }
-
-            $(fn keyed(self, sort: SortKey) -> (Key, Self) {
-                $keyed(self, sort)
-            })?
 
     /// Up to `n` rows of `seek` in `tier` after `after` and up to `until` (inclusive),
     /// in the list's order.
@@ -185,18 +220,21 @@ macro_rules! read_seek {
             let tail = name_tails::tail;
             // The range's size decides the plan (PostgreSQL).
             let replan = conn.backend() == Backend::Postgres;
-            // A district's few thousand units are read and sorted (SQLite), or planned
-            // on the organizations' columns (PostgreSQL), rather than the phrase's tails
-            // walked, which would pass every tail of a phrase common elsewhere. Other
-            // filters are checked on the tails.
-            let narrow = reader.plan.narrow();
-            let by_place = conn.backend() == Backend::Sqlite && narrow;
+            // A district's few thousand units, or a filter's few (see
+            // [`Reader::few_units`]), are read and sorted (SQLite, where the plan is one
+            // seek), or planned on the organizations' columns (PostgreSQL), rather than
+            // the phrase's tails walked, which would pass every tail of a phrase common
+            // elsewhere. Other filters are checked on the tails.
+            let narrow = reader.plan.narrow() || reader.few_units(conn)?;
+            let sqlite = conn.backend() == Backend::Sqlite;
+            let by_place = narrow && (!sqlite || reader.plan.seeks.len() == 1);
             let (by_text, on_tails) = (reader.plan.by_text(), reader.plan.on_tails());
-            let plan = match (narrow, by_place) {
+            let plan = match (by_place, sqlite) {
                 (true, true) => &reader.plan,
                 (true, false) => &by_text,
                 (false, _) => &on_tails,
             };
+            let by_place = by_place && sqlite;
             let conditions = plan.conditions(reader.kind, &reader.filters, plan.seeks[0], (low, high));
             let range = match conn.backend() {
                 Backend::Sqlite => tails::Range::Between {
@@ -224,6 +262,22 @@ macro_rules! read_seek {
         // plans without values). The first relevance tier checks no pattern, being a
         // range of the name index whatever was typed: its plan is kept.
         let replan = conn.backend() == Backend::Postgres && searched && !reader.search.like.is_empty();
+        let pg = conn.backend() == Backend::Postgres;
+        if replan && !<$row as Listed>::WALKED_ID {
+            let ids: Vec<i64> = WalkedId::read(reader, conn, seek, tier, (after.clone(), until.clone()), n)?
+                .into_iter()
+                .map(|walked| walked.0)
+                .collect();
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            let mut rows =
+                on_backend!(conn, c => $rows!().filter(organizations::id.eq_any(&ids)).load::<$row>(c)?);
+            let place: std::collections::HashMap<i64, usize> =
+                ids.iter().enumerate().map(|(at, &id)| (id, at)).collect();
+            rows.sort_by_cached_key(|row| place.get(&row.key(reader.sort).1).copied());
+            return Ok(rows);
+        }
         Ok(on_backend!(conn, c => {
             let mut query = $rows!().into_boxed();
             let conditions = if by_text {
@@ -237,7 +291,18 @@ macro_rules! read_seek {
             // A name that starts with what was typed holds every word of it, so the
             // first tier needs only the name index.
             for pattern in reader.search.like.iter().filter(|_| searched) {
-                query = query.filter(organizations::search_text.like(pattern.clone()).escape('\\'));
+                if pg && !text::trigram_indexed(pattern) {
+                    // A word of one or two letters has no trigram: the trigram index
+                    // returns every row for it, yet the planner took such words for
+                    // selective ones and chose that over walking the list's order ("tac
+                    // xa ve si" in one sector: 0.35 s). Written on an expression the index
+                    // does not hold, the word is only checked.
+                    query = query.filter(
+                        Sql::new("(organizations.search_text || '') LIKE ").string(pattern.clone()).text(" ESCAPE '\\'"),
+                    );
+                } else {
+                    query = query.filter(organizations::search_text.like(pattern.clone()).escape('\\'));
+                }
             }
             // A few full-text matches are the rows read (by id, then sorted). Walking the
             // list's order instead, the words are checked with `LIKE` on the search text:
@@ -313,6 +378,9 @@ read_seek!(
     }
 );
 
+// Its key is never asked: the walk's rows are keyed as read by id.
+read_seek!(WalkedId, walked_ids, |walked: &WalkedId, _| (String::new(), walked.0), WALKED_ID);
+
 impl Reader {
     /// Resolves the filter's references (a 400 names a bad one); `sort` is the order
     /// the list was asked in, relevance only with a search.
@@ -365,8 +433,44 @@ impl Reader {
             filters,
             search,
             few_words: OnceCell::new(),
+            few_units: OnceCell::new(),
             typed,
         })
+    }
+
+    /// Whether the list's filter holds at most [`FEW_UNITS`] units (never without a
+    /// filter): a search's second tier then reads them and sorts them, as it does a
+    /// district's, rather than walk the tails of the phrase, which passes all of them
+    /// where the filter's units hold none ("tac x" among suspended units, 0.1-0.2 s at
+    /// 1M). Counted once per list, up to one more than the bound, on the filter's index.
+    fn few_units(&self, conn: &mut Conn) -> Result<bool, ApiError> {
+        if let Some(few) = self.few_units.get() {
+            return Ok(*few);
+        }
+        let f = &self.filters;
+        let filtered = f.provinces.is_some()
+            || f.district.is_some()
+            || f.sector.is_some()
+            || f.sectors.is_some()
+            || f.status.is_some()
+            || f.registered_from.is_some()
+            || f.registered_to.is_some();
+        let mut held = 0;
+        for &seek in self.plan.seeks.iter().take_while(|_| filtered) {
+            let conditions = self.plan.conditions(self.kind, f, seek, (None, None));
+            let more = i64::try_from(FEW_UNITS + 1 - held).unwrap_or(i64::MAX);
+            held += on_backend!(conn, c => {
+                let mut query = organizations::table.select(organizations::id).into_boxed();
+                for condition in conditions {
+                    query = query.filter(condition);
+                }
+                query.limit(more).load::<i64>(c)?.len()
+            });
+            if held > FEW_UNITS {
+                break;
+            }
+        }
+        Ok(*self.few_units.get_or_init(|| filtered && held <= FEW_UNITS))
     }
 
     /// The order of the list.

@@ -1,0 +1,1 @@
+DROP INDEX name_tails_by_sector;
