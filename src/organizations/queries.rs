@@ -98,6 +98,12 @@ pub fn open<R: Listed>(conn: &mut Conn, kind: OrgKind, filter: &ListQuery) -> Re
     Ok(Reader::new(conn, kind, filter, sort)?.merge(position))
 }
 
+/// Whether a search under `filter` reads its second relevance tier from the filter's
+/// units, being few, rather than from the phrase's tails (see `Reader::few_units`).
+pub fn filter_has_few_units(conn: &mut Conn, kind: OrgKind, filter: &ListQuery) -> Result<bool, ApiError> {
+    Reader::new(conn, kind, filter, SortKey::Relevance)?.few_units(conn)
+}
+
 pub fn list(conn: &mut Conn, kind: OrgKind, filter: &ListQuery) -> Result<Page<OrganizationRow>, ApiError> {
     let mut merge = open::<OrganizationRow>(conn, kind, filter)?;
     let sort = merge.sort();

@@ -306,6 +306,36 @@ db_test!(searches_follow_the_plain_query_on_either_plan, |app| {
     }
 });
 
+// The relevance test above runs every filter of `filters()`; those of a few units have
+// their units read for the second tier, the others walk the phrase's tails. Both plans
+// are in that test only while the demo register holds filters of each kind.
+db_test!(a_search_reads_a_filters_few_units_and_walks_the_tails_of_others, |app| {
+    load_demo(&app).await;
+    let db = app.db.clone();
+    let few = actix_web::web::block(move || {
+        db.read_blocking(|conn| {
+            let mut few = Vec::new();
+            for (query, _) in filters() {
+                let filter: ListQuery = serde_urlencoded::from_str(&query).expect(&query);
+                few.push((query, queries::filter_has_few_units(conn, OrgKind::Cooperative, &filter)?));
+            }
+            let unfiltered =
+                queries::filter_has_few_units(conn, OrgKind::Cooperative, &ListQuery::default())?;
+            Ok((few, unfiltered))
+        })
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let (few, unfiltered) = few;
+    let is_few = |q: &str| few.iter().find(|(query, _)| query == q).map(|(_, f)| *f).unwrap();
+    assert!(!unfiltered, "no filter walks the tails");
+    assert!(is_few("status=suspended"), "{few:?}");
+    assert!(is_few("sector=trade_services&status=dissolved"), "{few:?}");
+    assert!(!is_few("status=active"), "{few:?}");
+    assert!(!is_few(&format!("province={BAC_NINH_2025}")), "{few:?}");
+});
+
 db_test!(postgres_plans_each_search_for_its_words, |app| {
     if app.db.backend() != Backend::Postgres {
         return; // SQLite plans a statement once, without its values.
