@@ -17,8 +17,8 @@ use actix_web::HttpServer;
 use chrono::{Datelike, NaiveDate};
 use coop_registry::app::{app, HttpSettings};
 use coop_registry::db::{Db, DbSettings};
-use coop_registry::generate::plan::Rng;
 use coop_registry::on_backend;
+use coop_registry::rng::Rng;
 use coop_registry::schema::{capital_entries, member_entries, organizations, stat_daily, stat_monthly};
 use diesel::prelude::*;
 

@@ -22,6 +22,7 @@ pub mod ops;
 pub mod organizations;
 pub mod ratelimit;
 pub mod reference;
+pub mod rng;
 pub mod schema;
 pub mod stats;
 pub mod submissions;

@@ -1,6 +1,7 @@
-//! A small deterministic random number generator (splitmix64): the demo registry is the
-//! same on every machine and every run. Only integer arithmetic and IEEE multiplication
-//! are used, so no platform-dependent maths creeps into the data.
+//! A small deterministic random number generator (splitmix64): the demo registry and
+//! the generated national register are the same on every machine and every run. Only
+//! integer arithmetic and IEEE multiplication are used, so no platform-dependent maths
+//! creeps into the data.
 
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 
@@ -34,6 +35,17 @@ impl Rng {
     /// A uniform number in `[0, 1)`.
     pub fn unit(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// True with probability `percent` / 100 (integer arithmetic only).
+    pub fn percent(&mut self, percent: usize) -> bool {
+        self.below(100) < percent
+    }
+
+    /// A day in `from..=to`.
+    pub fn day(&mut self, from: NaiveDate, to: NaiveDate) -> NaiveDate {
+        let span = (to - from).num_days();
+        from + Days::new(self.range(0, span) as u64)
     }
 
     /// True with probability `p`.

@@ -14,7 +14,6 @@
 
 mod places;
 mod plan;
-mod rng;
 #[cfg(test)]
 mod tests;
 

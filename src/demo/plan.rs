@@ -12,9 +12,9 @@ use super::places::{
     FEMALE_GIVEN, FEMALE_MIDDLE, GROUP_PATTERNS, MALE_GIVEN, MALE_MIDDLE, THAI_BINH, THAI_BINH_DISTRICTS,
     VILLAGES,
 };
-use super::rng::Rng;
 use crate::domain::OrgKind;
 use crate::organizations::input::{MAX_CAPITAL, MAX_MEMBERS};
+use crate::rng::Rng;
 use crate::text::fold;
 
 /// The one seed of the demo: the same registry on every run.

@@ -4,64 +4,9 @@
 
 use chrono::{Datelike, Days, NaiveDate};
 
+use crate::rng::Rng;
 use crate::stats::ledger::Life;
 use crate::text::fold;
-
-/// splitmix64: small, fast and the same on every platform.
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..n` (n > 0).
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n
-    }
-
-    /// A number in `lo..=hi`.
-    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + self.below((hi - lo + 1) as u64) as i64
-    }
-
-    /// True with probability `percent` / 100.
-    pub fn percent(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-
-    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
-    }
-
-    /// An index drawn with the given weights (not all zero).
-    pub fn weighted(&mut self, weights: &[u32]) -> usize {
-        let total: u64 = weights.iter().map(|w| u64::from(*w)).sum();
-        let mut x = self.below(total);
-        for (i, w) in weights.iter().enumerate() {
-            let w = u64::from(*w);
-            if x < w {
-                return i;
-            }
-            x -= w;
-        }
-        unreachable!("x < total")
-    }
-
-    /// A day in `from..=to`.
-    pub fn day(&mut self, from: NaiveDate, to: NaiveDate) -> NaiveDate {
-        let span = (to - from).num_days();
-        from + Days::new(self.range(0, span) as u64)
-    }
-}
 
 /// The synthetic provinces: ids 1001..=1060, each with 11 districts.
 pub const PROVINCES: i64 = 60;
@@ -376,7 +321,7 @@ impl Planner {
             _ => Kind::Group,
         };
         let sector = SECTORS[self.rng.weighted(&self.sector_weights)];
-        let province_id = province_id(self.rng.below(PROVINCES as u64) as i64);
+        let province_id = province_id(self.rng.below(PROVINCES as usize) as i64);
         // The provincial city holds a bit fewer units than a rural district.
         let k = self.rng.weighted(&[6, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10]) as i64 + 1;
         let district_id = district_id(province_id, k);

@@ -7,8 +7,9 @@ use diesel::sqlite::SqliteConnection;
 use super::*;
 use crate::db::bulk::in_transaction;
 use crate::db::{Db, DbSettings};
-use crate::generate::plan::{self, Rng, Unit};
+use crate::generate::plan::{self, Unit};
 use crate::generate::{self, Options};
+use crate::rng::Rng;
 use crate::stats::ledger::{settle, Contribution};
 use crate::stats::queries::{totals_as_of, Scope};
 
