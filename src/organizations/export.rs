@@ -4,7 +4,6 @@
 //! to take the previous ones, so memory stays flat however many rows the filter selects.
 
 use actix_web::web::Bytes;
-use chrono::NaiveDate;
 use futures_util::stream::{self, Stream, StreamExt};
 use serde::Deserialize;
 use tokio::sync::mpsc;
@@ -12,11 +11,11 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::encode::{self, RefJson};
-use super::input::{ListQuery, SortKey};
+use super::input::{list_query, ListQuery};
 use super::queries;
 use super::reader::Record;
 use crate::db::Db;
-use crate::domain::{OrgKind, SectorGroup, Status};
+use crate::domain::OrgKind;
 use crate::error::ApiError;
 use crate::reference::Catalog;
 
@@ -44,28 +43,16 @@ impl ExportFormat {
     }
 }
 
-/// The list's filters, search and sort, without paging.
-#[derive(Debug, Deserialize, Validate, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ExportQuery {
-    pub province: Option<i64>,
-    pub district: Option<i64>,
-    #[validate(length(min = 1, max = 64, message = "must be 1 to 64 characters"))]
-    #[param(min_length = 1, max_length = 64)]
-    pub sector: Option<String>,
-    pub sector_group: Option<SectorGroup>,
-    pub status: Option<Status>,
-    pub registered_from: Option<NaiveDate>,
-    pub registered_to: Option<NaiveDate>,
-    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
-    #[param(min_length = 1, max_length = 200)]
-    pub q: Option<String>,
-    #[param(inline)]
-    pub sort: Option<SortKey>,
-    /// `csv` (default) or `ndjson`.
-    #[param(inline)]
-    pub format: Option<ExportFormat>,
+list_query! {
+    /// The list's filters, search and sort, without paging.
+    #[derive(Debug, Deserialize, Validate, IntoParams)]
+    #[serde(deny_unknown_fields)]
+    #[into_params(parameter_in = Query)]
+    pub struct ExportQuery {
+        /// `csv` (default) or `ndjson`.
+        #[param(inline)]
+        pub format: Option<ExportFormat>,
+    }
 }
 
 impl ExportQuery {

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::domain::{self, SectorGroup, Status};
+use crate::domain::{self, Status};
 use crate::error::FieldError;
 use crate::extract::double_option;
 
@@ -239,41 +239,56 @@ pub enum SortKey {
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 200;
 
-/// Filters, search and pagination of a list.
-#[derive(Debug, Clone, Default, Deserialize, Validate, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    /// Province id; a province also finds the units of the provinces merged into it.
-    pub province: Option<i64>,
-    /// District id.
-    pub district: Option<i64>,
-    /// Sector code.
-    #[validate(length(min = 1, max = 64, message = "must be 1 to 64 characters"))]
-    #[param(min_length = 1, max_length = 64)]
-    pub sector: Option<String>,
-    pub sector_group: Option<SectorGroup>,
-    pub status: Option<Status>,
-    /// Registered on or after this date.
-    pub registered_from: Option<NaiveDate>,
-    /// Registered on or before this date.
-    pub registered_to: Option<NaiveDate>,
-    /// Words to find in the name, English name, abbreviation or registration number,
-    /// ignoring case and diacritics (`nhu hoa` finds "HTX Như Hoa").
-    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
-    #[param(min_length = 1, max_length = 200)]
-    pub q: Option<String>,
-    /// Order of the list: `name` by default, `relevance` when `q` is given. By relevance,
-    /// names that start with `q` come first (by name), then names with a later word that
-    /// starts it (by the name from that word on), then the other matches (by name).
-    #[param(inline)]
-    pub sort: Option<SortKey>,
-    /// Page size, 1 to 200 (default 50).
-    #[validate(range(min = 1, max = MAX_LIMIT, message = "must be between 1 and 200"))]
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    #[validate(length(min = 1, max = 512, message = "must be 1 to 512 characters"))]
-    #[param(min_length = 1, max_length = 512)]
-    pub cursor: Option<String>,
+/// Declares a query of the organizations' list: its filters, search and sort, written
+/// and documented once, followed by the query's own fields (the list's paging, the
+/// export's format).
+macro_rules! list_query {
+    ($(#[$meta:meta])* pub struct $name:ident { $($own:tt)* }) => {
+        $(#[$meta])*
+        pub struct $name {
+            /// Province id; a province also finds the units of the provinces merged into it.
+            pub province: Option<i64>,
+            /// District id.
+            pub district: Option<i64>,
+            /// Sector code.
+            #[validate(length(min = 1, max = 64, message = "must be 1 to 64 characters"))]
+            #[param(min_length = 1, max_length = 64)]
+            pub sector: Option<String>,
+            pub sector_group: Option<$crate::domain::SectorGroup>,
+            pub status: Option<$crate::domain::Status>,
+            /// Registered on or after this date.
+            pub registered_from: Option<::chrono::NaiveDate>,
+            /// Registered on or before this date.
+            pub registered_to: Option<::chrono::NaiveDate>,
+            /// Words to find in the name, English name, abbreviation or registration number,
+            /// ignoring case and diacritics (`nhu hoa` finds "HTX Như Hoa").
+            #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+            #[param(min_length = 1, max_length = 200)]
+            pub q: Option<String>,
+            /// Order of the list: `name` by default, `relevance` when `q` is given. By relevance,
+            /// names that start with `q` come first (by name), then names with a later word that
+            /// starts it (by the name from that word on), then the other matches (by name).
+            #[param(inline)]
+            pub sort: Option<$crate::organizations::input::SortKey>,
+            $($own)*
+        }
+    };
+}
+pub(crate) use list_query;
+
+list_query! {
+    /// Filters, search and pagination of a list.
+    #[derive(Debug, Clone, Default, Deserialize, Validate, IntoParams)]
+    #[serde(deny_unknown_fields)]
+    #[into_params(parameter_in = Query)]
+    pub struct ListQuery {
+        /// Page size, 1 to 200 (default 50).
+        #[validate(range(min = 1, max = MAX_LIMIT, message = "must be between 1 and 200"))]
+        #[param(minimum = 1, maximum = 200)]
+        pub limit: Option<i64>,
+        /// `next_cursor` of the previous page.
+        #[validate(length(min = 1, max = 512, message = "must be 1 to 512 characters"))]
+        #[param(min_length = 1, max_length = 512)]
+        pub cursor: Option<String>,
+    }
 }
