@@ -5,7 +5,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use serde::Serialize;
-use utoipa::ToSchema;
+use utoipa::{IntoResponses, ToSchema};
 
 /// One thing wrong with the input, and where.
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
@@ -39,6 +39,48 @@ pub struct Problem {
     /// The fields at fault, when the problem is with the input.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+}
+
+/// The problems of a route that takes a JSON body, for its API doc (`responses(JsonBody)`).
+#[derive(IntoResponses)]
+#[allow(dead_code)] // described, never built: the answers come from `ApiError`
+pub enum JsonBody {
+    #[response(status = 413, description = "Body too large", content_type = "application/problem+json")]
+    TooLarge(Problem),
+    #[response(status = 415, description = "Not JSON", content_type = "application/problem+json")]
+    NotJson(Problem),
+}
+
+/// The problem of a route that needs a token of any role, for its API doc.
+#[derive(IntoResponses)]
+#[allow(dead_code)] // described, never built: the answers come from `ApiError`
+pub enum AnyToken {
+    #[response(status = 401, description = "No valid token", content_type = "application/problem+json")]
+    Unauthorized(Problem),
+}
+
+/// The problems of a route that needs a reviewer's token (or an admin's), for its API doc.
+#[derive(IntoResponses)]
+#[allow(dead_code)] // described, never built: the answers come from `ApiError`
+pub enum ReviewerToken {
+    #[response(status = 401, description = "No valid token", content_type = "application/problem+json")]
+    Unauthorized(Problem),
+    #[response(
+        status = 403,
+        description = "Not a reviewer token",
+        content_type = "application/problem+json"
+    )]
+    Forbidden(Problem),
+}
+
+/// The problems of a route that needs an admin's token, for its API doc.
+#[derive(IntoResponses)]
+#[allow(dead_code)] // described, never built: the answers come from `ApiError`
+pub enum AdminToken {
+    #[response(status = 401, description = "No valid token", content_type = "application/problem+json")]
+    Unauthorized(Problem),
+    #[response(status = 403, description = "Not an admin token", content_type = "application/problem+json")]
+    Forbidden(Problem),
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -6,7 +6,7 @@ use actix_web::{get, post, web, HttpResponse};
 use super::tokens::{self, IssuedToken, NewToken, TokenView};
 use super::{Admins, AnyRole, Authorized};
 use crate::db::Db;
-use crate::error::{ApiError, Problem};
+use crate::error::{AdminToken, AnyToken, ApiError, JsonBody, Problem};
 use crate::extract::{Json, NoQuery};
 
 /// Issue a token. Its secret is in this response only.
@@ -18,10 +18,8 @@ use crate::extract::{Json, NoQuery};
         (status = 201, description = "The token and its secret", body = IssuedToken,
          headers(("Location" = String, description = "URL of the token"))),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin token", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        AdminToken,
+        JsonBody,
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -45,8 +43,7 @@ pub async fn issue_token(
     security(("bearer" = ["admin"])),
     responses(
         (status = 200, description = "Tokens, oldest first", body = Vec<TokenView>),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin token", body = Problem, content_type = "application/problem+json"),
+        AdminToken,
     )
 )]
 #[get("/tokens")]
@@ -65,7 +62,7 @@ pub async fn list_tokens(
     security(("bearer" = ["admin", "reviewer", "district", "analyst"])),
     responses(
         (status = 200, description = "The caller's token", body = TokenView),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        AnyToken,
     )
 )]
 #[get("/tokens/current")]
@@ -83,8 +80,7 @@ pub async fn current_token(db: web::Data<Db>, actor: Authorized<AnyRole>) -> Res
     responses(
         (status = 200, description = "The token", body = TokenView),
         (status = 400, description = "Bad id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin token", body = Problem, content_type = "application/problem+json"),
+        AdminToken,
         (status = 404, description = "No such token", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -107,8 +103,7 @@ pub async fn get_token(
     responses(
         (status = 200, description = "The revoked token", body = TokenView),
         (status = 400, description = "Bad id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin token", body = Problem, content_type = "application/problem+json"),
+        AdminToken,
         (status = 404, description = "No such token", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Revoked already", body = Problem, content_type = "application/problem+json"),
     )

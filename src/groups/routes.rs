@@ -8,7 +8,7 @@ use crate::audit::routes::{history, HistoryQuery};
 use crate::audit::{AuditEntryView, Object};
 use crate::auth::{AuditReaders, Authorized, Reviewers};
 use crate::db::Db;
-use crate::error::{ApiError, Problem};
+use crate::error::{AnyToken, ApiError, JsonBody, Problem, ReviewerToken};
 use crate::extract::{Json, Query};
 use crate::http::{conditional_json, etag, page_response, Page, Precondition};
 
@@ -57,10 +57,8 @@ pub async fn list_groups(
         (status = 201, description = "Registered; `Location` names the new record", body = GroupView,
          headers(("Location" = String, description = "URL of the new record"), ("ETag" = String))),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        ReviewerToken,
+        JsonBody,
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -109,13 +107,11 @@ pub async fn get_group(
     responses(
         (status = 200, description = "The changed record", body = GroupView, headers(("ETag" = String))),
         (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
+        ReviewerToken,
         (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Conflicts with the record's state", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The record changed since the ETag in `If-Match`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        JsonBody,
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -145,13 +141,11 @@ pub async fn update_group(
     responses(
         (status = 200, description = "The changed record", body = GroupView, headers(("ETag" = String))),
         (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
+        ReviewerToken,
         (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already dissolved", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The record changed since the ETag in `If-Match`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        JsonBody,
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -180,7 +174,7 @@ pub async fn change_group_status(
         (status = 200, description = "Entries, oldest first", body = Page<AuditEntryView>,
          headers(("Link" = String, description = "`<url>; rel=\"next\"` when there is a next page"))),
         (status = 400, description = "Bad id or query", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        AnyToken,
         (status = 403, description = "Role may not read the audit trail", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
     )

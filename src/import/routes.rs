@@ -10,7 +10,7 @@ use super::ImportReport;
 use crate::auth::{Authorized, Importers};
 use crate::db::Db;
 use crate::domain::OrgKind;
-use crate::error::{ApiError, Problem};
+use crate::error::{AnyToken, ApiError, Problem};
 use crate::extract::{check_declared_length, read_body, Query};
 
 /// Largest accepted import file: a national list of a few hundred thousand rows.
@@ -43,7 +43,7 @@ pub struct ImportQuery {
     responses(
         (status = 200, description = "Imported (or, for a dry run, checked)", body = ImportReport),
         (status = 400, description = "Unreadable CSV or header", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        AnyToken,
         (status = 403, description = "Role may not import", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "File too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not text/csv", body = Problem, content_type = "application/problem+json"),

@@ -19,7 +19,7 @@ macro_rules! organization_routes {
         use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 
         use $crate::db::Db;
-        use $crate::error::{ApiError, Problem};
+        use $crate::error::{AnyToken, ApiError, JsonBody, Problem, ReviewerToken};
         use $crate::extract::{Json, NoQuery, Query};
         use $crate::http::{conditional_json, etag, page_response, Page, Precondition};
         use $crate::organizations::input::{ListQuery, NewCapitalEntry, NewMemberEntry, NewOrganization, OrganizationPatch, StatusChange};
@@ -88,11 +88,9 @@ macro_rules! organization_routes {
                 (status = 201, description = "Registered; `Location` names the new record", body = OrganizationView,
                  headers(("Location" = String, description = "URL of the new record"), ("ETag" = String))),
                 (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-                (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-                (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
+                ReviewerToken,
                 (status = 409, description = "Registration number taken", body = Problem, content_type = "application/problem+json"),
-                (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-                (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+                JsonBody,
                 (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
             )
         )]
@@ -134,13 +132,11 @@ macro_rules! organization_routes {
             responses(
                 (status = 200, description = "The changed record", body = OrganizationView, headers(("ETag" = String))),
                 (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
-                (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-                (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
+                ReviewerToken,
                 (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
                 (status = 409, description = "Conflicts with the record's state", body = Problem, content_type = "application/problem+json"),
                 (status = 412, description = "The record changed since the ETag in `If-Match`", body = Problem, content_type = "application/problem+json"),
-                (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-                (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+                JsonBody,
                 (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
             )
         )]
@@ -166,13 +162,11 @@ macro_rules! organization_routes {
             responses(
                 (status = 200, description = "The changed record", body = OrganizationView, headers(("ETag" = String))),
                 (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
-                (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-                (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
+                ReviewerToken,
                 (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
                 (status = 409, description = "Already dissolved", body = Problem, content_type = "application/problem+json"),
                 (status = 412, description = "The record changed since the ETag in `If-Match`", body = Problem, content_type = "application/problem+json"),
-                (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-                (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+                JsonBody,
                 (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
             )
         )]
@@ -214,13 +208,11 @@ macro_rules! organization_routes {
             responses(
                 (status = 201, description = "The new entry", body = CapitalEntryView),
                 (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
-                (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-                (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
+                ReviewerToken,
                 (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
                 (status = 409, description = "An entry for that date exists", body = Problem, content_type = "application/problem+json"),
                 (status = 412, description = "The record changed since the ETag in `If-Match`", body = Problem, content_type = "application/problem+json"),
-                (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-                (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+                JsonBody,
                 (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
             )
         )]
@@ -261,13 +253,11 @@ macro_rules! organization_routes {
             responses(
                 (status = 201, description = "The new entry", body = MemberEntryView),
                 (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
-                (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-                (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
+                ReviewerToken,
                 (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
                 (status = 409, description = "An entry for that date exists", body = Problem, content_type = "application/problem+json"),
                 (status = 412, description = "The record changed since the ETag in `If-Match`", body = Problem, content_type = "application/problem+json"),
-                (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-                (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+                JsonBody,
                 (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
             )
         )]
@@ -307,7 +297,7 @@ macro_rules! organization_routes {
                 (status = 200, description = "Entries, oldest first", body = $crate::http::Page<$crate::audit::AuditEntryView>,
                  headers(("Link" = String, description = "`<url>; rel=\"next\"` when there is a next page"))),
                 (status = 400, description = "Bad id or query", body = Problem, content_type = "application/problem+json"),
-                (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+                AnyToken,
                 (status = 403, description = "Role may not read the audit trail", body = Problem, content_type = "application/problem+json"),
                 (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
             )

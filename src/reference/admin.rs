@@ -11,7 +11,7 @@ use super::views::{tag, DistrictView, ProvinceView, SectorView};
 use super::{find_district, find_province, find_sector};
 use crate::auth::{Admins, Authorized};
 use crate::db::Db;
-use crate::error::{ApiError, Problem};
+use crate::error::{AdminToken, ApiError, JsonBody, Problem};
 use crate::extract::Json;
 use crate::http::Precondition;
 
@@ -35,11 +35,9 @@ fn created<T: Serialize>(req: &HttpRequest, key: &str, kind: &str, id: i64, view
         (status = 201, description = "Added; `Location` names the new unit", body = ProvinceView,
          headers(("Location" = String, description = "URL of the new unit"), ("ETag" = String))),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin token", body = Problem, content_type = "application/problem+json"),
+        AdminToken,
         (status = 409, description = "A unit with this code begins on the same day", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        JsonBody,
         (status = 422, description = "Invalid fields or periods", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -70,12 +68,10 @@ pub async fn create_province(
     responses(
         (status = 200, description = "The changed unit", body = ProvinceView, headers(("ETag" = String))),
         (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin token", body = Problem, content_type = "application/problem+json"),
+        AdminToken,
         (status = 404, description = "No such unit", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The unit changed since the ETag in `If-Match`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        JsonBody,
         (status = 422, description = "Invalid fields, or a period that breaks the rules of the units around it", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -107,11 +103,9 @@ pub async fn change_province(
         (status = 201, description = "Added; `Location` names the new unit", body = DistrictView,
          headers(("Location" = String, description = "URL of the new unit"), ("ETag" = String))),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin token", body = Problem, content_type = "application/problem+json"),
+        AdminToken,
         (status = 409, description = "A unit with this code begins on the same day", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        JsonBody,
         (status = 422, description = "Invalid fields or periods", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -142,12 +136,10 @@ pub async fn create_district(
     responses(
         (status = 200, description = "The changed unit", body = DistrictView, headers(("ETag" = String))),
         (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin token", body = Problem, content_type = "application/problem+json"),
+        AdminToken,
         (status = 404, description = "No such unit", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The unit changed since the ETag in `If-Match`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        JsonBody,
         (status = 422, description = "Invalid fields, or a period that breaks the rules of the units around it", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -179,11 +171,9 @@ pub async fn change_district(
         (status = 201, description = "Added; `Location` names the new sector", body = SectorView,
          headers(("Location" = String, description = "URL of the new sector"), ("ETag" = String))),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin token", body = Problem, content_type = "application/problem+json"),
+        AdminToken,
         (status = 409, description = "A sector with this code exists", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        JsonBody,
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -214,12 +204,10 @@ pub async fn create_sector(
     responses(
         (status = 200, description = "The changed sector", body = SectorView, headers(("ETag" = String))),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin token", body = Problem, content_type = "application/problem+json"),
+        AdminToken,
         (status = 404, description = "No such sector", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The sector changed since the ETag in `If-Match`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        JsonBody,
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -10,7 +10,7 @@ use super::views::PlanTargetView;
 use crate::audit::{self, Object};
 use crate::auth::{Admins, Authorized};
 use crate::db::Db;
-use crate::error::{ApiError, Problem};
+use crate::error::{AnyToken, ApiError, JsonBody, Problem};
 use crate::extract::{Json, Query};
 use crate::reference;
 
@@ -69,10 +69,9 @@ pub struct PlanTargetInput {
     responses(
         (status = 200, description = "The stored target", body = PlanTargetView),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        AnyToken,
         (status = 403, description = "Not a admin token", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        JsonBody,
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]

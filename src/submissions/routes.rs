@@ -10,7 +10,7 @@ use super::store::{self, Decision, NewSubmission, SubmissionsQuery};
 use super::{Submission, SubmissionView};
 use crate::auth::{Authorized, Districts, Reviewers, SubmissionReaders};
 use crate::db::Db;
-use crate::error::{ApiError, Problem};
+use crate::error::{AnyToken, ApiError, JsonBody, Problem, ReviewerToken};
 use crate::extract::{Json, Query};
 use crate::http::{conditional_json, page_response, Page, Precondition};
 
@@ -32,12 +32,11 @@ fn submission_response(builder: &mut actix_web::HttpResponseBuilder, submission:
         (status = 201, description = "Filed, pending", body = SubmissionView,
          headers(("Location" = String, description = "URL of the submission"), ("ETag" = String))),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        AnyToken,
         (status = 403, description = "Not a district token, or another district's record", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such target record", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Conflicts with the register", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        JsonBody,
         (status = 422, description = "Invalid fields (named under `payload.`) or idempotency key reused with another body", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -67,7 +66,7 @@ pub async fn file_submission(
         (status = 200, description = "One page", body = Page<SubmissionView>,
          headers(("Link" = String, description = "`<url>; rel=\"next\"` when there is a next page"))),
         (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        AnyToken,
         (status = 403, description = "Another district's submissions", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -92,7 +91,7 @@ pub async fn list_submissions(
         (status = 200, description = "The submission", body = SubmissionView, headers(("ETag" = String))),
         (status = 304, description = "Unchanged since the ETag in `If-None-Match`"),
         (status = 400, description = "Bad id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        AnyToken,
         (status = 403, description = "Another district's submission", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such submission", body = Problem, content_type = "application/problem+json"),
     )
@@ -145,13 +144,11 @@ pub struct Rejection {
     responses(
         (status = 200, description = "Approved and applied", body = SubmissionView, headers(("ETag" = String))),
         (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
+        ReviewerToken,
         (status = 404, description = "No such submission (or its target is gone)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Decided already, or the change conflicts with the register now", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Changed since the ETag in `If-Match`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        JsonBody,
         (status = 422, description = "The change is no longer valid", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -177,13 +174,11 @@ pub async fn approve_submission(
     responses(
         (status = 200, description = "Rejected", body = SubmissionView, headers(("ETag" = String))),
         (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
+        ReviewerToken,
         (status = 404, description = "No such submission", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Decided already", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "Changed since the ETag in `If-Match`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        JsonBody,
         (status = 422, description = "Invalid reason", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -208,7 +203,7 @@ pub async fn reject_submission(
     responses(
         (status = 200, description = "Withdrawn", body = SubmissionView, headers(("ETag" = String))),
         (status = 400, description = "Bad id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        AnyToken,
         (status = 403, description = "Not the submitting district's token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such submission", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Decided already", body = Problem, content_type = "application/problem+json"),

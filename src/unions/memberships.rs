@@ -13,7 +13,7 @@ use crate::audit::{self, Object};
 use crate::auth::{Authorized, Reviewers};
 use crate::db::{Conn, Db};
 use crate::domain::{self, OrgKind, Status};
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, JsonBody, Problem, ReviewerToken};
 use crate::extract::{Json, Query};
 use crate::on_backend;
 use crate::organizations::model::Organization;
@@ -189,12 +189,10 @@ fn check_alive(unit: &Organization, day: NaiveDate, field: &str) -> Result<(), A
         (status = 201, description = "The new membership", body = MembershipView,
          headers(("Location" = String, description = "URL of the membership"))),
         (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
+        ReviewerToken,
         (status = 404, description = "No such union or cooperative", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already a member", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        JsonBody,
         (status = 422, description = "Invalid date", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -262,8 +260,7 @@ pub struct Leave {
     responses(
         (status = 200, description = "The closed membership", body = MembershipView),
         (status = 400, description = "Bad id or date", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a reviewer token", body = Problem, content_type = "application/problem+json"),
+        ReviewerToken,
         (status = 404, description = "No such union, or not a current member", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid date", body = Problem, content_type = "application/problem+json"),
     )
