@@ -10,6 +10,7 @@
 //! the statistics are summed in memory from each unit's [`Life`](crate::stats::ledger::Life)
 //! and written by [`crate::stats::rebuild`]. A million units take a few minutes.
 
+mod names;
 pub mod plan;
 mod rows;
 
