@@ -271,21 +271,11 @@ impl Builder {
             }
         }
         let total: i64 = active.iter().map(|&i| capital_at(&self.units[i])).sum();
-        let mut rest = (BAC_GIANG_CAPITAL - total) / CAPITAL_STEP;
-        for _ in 0..100 {
-            if rest == 0 {
-                break;
-            }
-            let (per, extra) = (rest / active.len() as i64, rest % active.len() as i64);
-            for (k, &i) in active.iter().enumerate() {
-                let delta = per + if (k as i64) < extra.abs() { extra.signum() } else { 0 };
-                let entries = &mut self.units[i].capital;
-                let e = latest_on(entries, day).expect("registered");
-                let old = entries[e].1;
-                entries[e].1 = (old + delta * CAPITAL_STEP).clamp(CAPITAL_STEP, MAX_CAPITAL);
-                rest -= (entries[e].1 - old) / CAPITAL_STEP;
-            }
-        }
+        let steps = (BAC_GIANG_CAPITAL - total) / CAPITAL_STEP;
+        let rest =
+            spread(&mut self.units, &active, day, steps, (CAPITAL_STEP, (CAPITAL_STEP, MAX_CAPITAL)), |u| {
+                &mut u.capital
+            });
         assert_eq!(rest, 0, "capital correction");
 
         let members_at = |u: &Unit| u.members[latest_on(&u.members, day).expect("registered")].1 as i64;
@@ -297,21 +287,38 @@ impl Builder {
             }
         }
         let total: i64 = active.iter().map(|&i| members_at(&self.units[i])).sum();
-        let mut rest = BAC_GIANG_MEMBERS - total;
-        for _ in 0..100 {
-            if rest == 0 {
-                break;
-            }
-            let (per, extra) = (rest / active.len() as i64, rest % active.len() as i64);
-            for (k, &i) in active.iter().enumerate() {
-                let delta = per + if (k as i64) < extra.abs() { extra.signum() } else { 0 };
-                let entries = &mut self.units[i].members;
-                let e = latest_on(entries, day).expect("registered");
-                let old = entries[e].1;
-                entries[e].1 = (old + delta as i32).clamp(MIN_MEMBERS, MAX_MEMBERS);
-                rest -= (entries[e].1 - old) as i64;
-            }
-        }
+        let bounds = (i64::from(MIN_MEMBERS), i64::from(MAX_MEMBERS));
+        let rest =
+            spread(&mut self.units, &active, day, BAC_GIANG_MEMBERS - total, (1, bounds), |u| &mut u.members);
         assert_eq!(rest, 0, "member correction");
     }
+}
+
+/// Spreads `steps` steps (`step`, each) over the latest entries on or before `day` of
+/// the `active` units, evenly and in their order, each entry kept within `bounds`; an
+/// entry held at a bound leaves its share for the next round. Returns the steps left.
+fn spread<T: Copy + Into<i64> + TryFrom<i64>>(
+    units: &mut [Unit],
+    active: &[usize],
+    day: NaiveDate,
+    mut steps: i64,
+    (step, (min, max)): (i64, (i64, i64)),
+    entries: fn(&mut Unit) -> &mut Vec<(NaiveDate, T)>,
+) -> i64 {
+    for _ in 0..100 {
+        if steps == 0 {
+            break;
+        }
+        let (per, extra) = (steps / active.len() as i64, steps % active.len() as i64);
+        for (k, &i) in active.iter().enumerate() {
+            let delta = per + if (k as i64) < extra.abs() { extra.signum() } else { 0 };
+            let entries = entries(&mut units[i]);
+            let e = latest_on(entries, day).expect("registered");
+            let old: i64 = entries[e].1.into();
+            let new = (old + delta * step).clamp(min, max);
+            entries[e].1 = T::try_from(new).ok().expect("within the bounds");
+            steps -= (new - old) / step;
+        }
+    }
+    steps
 }
