@@ -334,6 +334,11 @@ db_test!(a_search_reads_a_filters_few_units_and_walks_the_tails_of_others, |app|
     assert!(is_few("sector=trade_services&status=dissolved"), "{few:?}");
     assert!(!is_few("status=active"), "{few:?}");
     assert!(!is_few(&format!("province={BAC_NINH_2025}")), "{few:?}");
+    // Counted on the ranges the plan seeks: a sector group is only checked, so its few
+    // people's credit funds do not make Bắc Giang's many units few (counting what only
+    // a check finds would pass every unit of the ranges).
+    assert!(!is_few(&format!("province={BAC_GIANG}&sector_group=people_credit_fund")), "{few:?}");
+    assert!(!is_few("registered_from=2012-01-01&registered_to=2022-12-31"), "{few:?}");
 });
 
 db_test!(postgres_plans_each_search_for_its_words, |app| {

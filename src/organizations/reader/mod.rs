@@ -121,26 +121,34 @@ impl Reader {
         })
     }
 
-    /// Whether the list's filter holds at most [`FEW_UNITS`] units (never without a
-    /// filter): a search's second tier then reads them and sorts them, as it does a
-    /// district's, rather than walk the tails of the phrase, which passes all of them
-    /// where the filter's units hold none ("tac x" among suspended units, 0.1-0.2 s at
-    /// 1M). Counted once per list, up to one more than the bound, on the filter's index.
+    /// Whether the units under the list's district, province, sector and status (never
+    /// without one of them) are at most [`FEW_UNITS`]: a search's second tier then reads
+    /// them, checks the other filters and sorts them, as it does a district's, rather
+    /// than walk the tails of the phrase, which passes all of them where the filter's
+    /// units hold none ("tac x" among suspended units, 0.1-0.2 s at 1M). Counted once per
+    /// list, up to one more than the bound, on the plan's driving index, which seeks the
+    /// most selective of them; the others are checked, so the count passes at most a
+    /// province's units. Dates and a sector group are left out of the count: walking a
+    /// kind's units to find the few a rare one holds would pass the whole register.
     pub(super) fn few_units(&self, conn: &mut Conn) -> Result<bool, ApiError> {
         if let Some(few) = self.few_units.get() {
             return Ok(*few);
         }
         let f = &self.filters;
-        let filtered = f.provinces.is_some()
-            || f.district.is_some()
-            || f.sector.is_some()
-            || f.sectors.is_some()
-            || f.status.is_some()
-            || f.registered_from.is_some()
-            || f.registered_to.is_some();
+        let seeked = Filters {
+            provinces: f.provinces.clone(),
+            district: f.district,
+            sector: f.sector,
+            status: f.status,
+            ..Filters::default()
+        };
+        let filtered = seeked.provinces.is_some()
+            || seeked.district.is_some()
+            || seeked.sector.is_some()
+            || seeked.status.is_some();
         let mut held = 0;
         for &seek in self.plan.seeks.iter().take_while(|_| filtered) {
-            let conditions = self.plan.conditions(self.kind, f, seek, (None, None));
+            let conditions = self.plan.conditions(self.kind, &seeked, seek, (None, None));
             let more = i64::try_from(FEW_UNITS + 1 - held).unwrap_or(i64::MAX);
             held += on_backend!(conn, c => {
                 let mut query = organizations::table.select(organizations::id).into_boxed();
