@@ -105,24 +105,30 @@ pub enum GroupSort {
 pub struct GroupListQuery {
     /// Province id; a province also finds the groups of the provinces merged into it.
     pub province: Option<i64>,
+    /// District id.
     pub district: Option<i64>,
+    /// Sector code.
     #[validate(length(min = 1, max = 64, message = "must be 1 to 64 characters"))]
     #[param(min_length = 1, max_length = 64)]
     pub sector: Option<String>,
     pub sector_group: Option<SectorGroup>,
     pub status: Option<Status>,
+    /// Founded on or after this date.
     pub founded_from: Option<NaiveDate>,
+    /// Founded on or before this date.
     pub founded_to: Option<NaiveDate>,
     /// Words to find in the name, ignoring case and diacritics.
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
     #[param(min_length = 1, max_length = 200)]
     pub q: Option<String>,
+    /// Order of the list: `name` by default.
     #[param(inline)]
     pub sort: Option<GroupSort>,
     /// Page size, 1 to 200 (default 50).
     #[validate(range(min = 1, max = MAX_LIMIT, message = "must be between 1 and 200"))]
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
     #[validate(length(min = 1, max = 512, message = "must be 1 to 512 characters"))]
     #[param(min_length = 1, max_length = 512)]
     pub cursor: Option<String>,

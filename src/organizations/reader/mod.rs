@@ -146,8 +146,11 @@ impl Reader {
             || seeked.district.is_some()
             || seeked.sector.is_some()
             || seeked.status.is_some();
+        if !filtered {
+            return Ok(*self.few_units.get_or_init(|| false));
+        }
         let mut held = 0;
-        for &seek in self.plan.seeks.iter().take_while(|_| filtered) {
+        for &seek in &self.plan.seeks {
             let conditions = self.plan.conditions(self.kind, &seeked, seek, (None, None));
             let more = i64::try_from(FEW_UNITS + 1 - held).unwrap_or(i64::MAX);
             held += on_backend!(conn, c => {
@@ -161,7 +164,7 @@ impl Reader {
                 break;
             }
         }
-        Ok(*self.few_units.get_or_init(|| filtered && held <= FEW_UNITS))
+        Ok(*self.few_units.get_or_init(|| held <= FEW_UNITS))
     }
 
     /// The order of the list.

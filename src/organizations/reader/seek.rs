@@ -52,6 +52,9 @@ pub trait Listed: Sized {
     /// Whether the row is a walk's id alone ([`WalkedId`]).
     const WALKED_ID: bool = false;
 
+    /// The row's organization.
+    fn id(&self) -> i64;
+
     /// The row's place in a list of this order.
     fn key(&self, sort: SortKey) -> Key;
 
@@ -100,17 +103,21 @@ macro_rules! until {
 /// naming the source and columns) loaded as `$row`: the same filters, bounds and order
 /// whatever the selection.
 macro_rules! read_seek {
-    ($row:ty, $rows:ident, $key:expr, WALKED_ID) => {
-        read_seek!(@impl $row, $rows, $key, [const WALKED_ID: bool = true;]);
+    ($row:ty, $rows:ident, $id:expr, $key:expr, WALKED_ID) => {
+        read_seek!(@impl $row, $rows, $id, $key, [const WALKED_ID: bool = true;]);
     };
-    ($row:ty, $rows:ident, $key:expr $(, $keyed:expr)?) => {
-        read_seek!(@impl $row, $rows, $key, [$(fn keyed(self, sort: SortKey) -> (Key, Self) {
+    ($row:ty, $rows:ident, $id:expr, $key:expr $(, $keyed:expr)?) => {
+        read_seek!(@impl $row, $rows, $id, $key, [$(fn keyed(self, sort: SortKey) -> (Key, Self) {
             $keyed(self, sort)
         })?]);
     };
-    (@impl $row:ty, $rows:ident, $key:expr, [$($item:item)*]) => {
+    (@impl $row:ty, $rows:ident, $id:expr, $key:expr, [$($item:item)*]) => {
         impl Listed for $row {
             $($item)*
+
+            fn id(&self) -> i64 {
+                $id(self)
+            }
 
             fn key(&self, sort: SortKey) -> Key {
                 $key(self, sort)
@@ -146,6 +153,7 @@ macro_rules! read_seek {
             }
             _ => (value(&after), value(&until)),
         };
+        let pg = conn.backend() == Backend::Postgres;
         let searched = reader.sort != SortKey::Relevance || tier > 0;
         let by_tails = reader.by_tails(tier);
         let terms = reader.search.fts.as_ref().filter(|_| searched && !by_tails);
@@ -173,31 +181,29 @@ macro_rules! read_seek {
             // tail from that word on: a range of the tails' index. Such a name holds
             // every word typed, so no word is checked.
             let tail = name_tails::tail;
-            // The range's size decides the plan (PostgreSQL).
-            let replan = conn.backend() == Backend::Postgres;
             // A district's few thousand units, or a filter's few (see
             // [`Reader::few_units`]), are read and sorted (SQLite, where the plan is one
             // seek), or planned on the organizations' columns (PostgreSQL), rather than
             // the phrase's tails walked, which would pass every tail of a phrase common
             // elsewhere. Other filters are checked on the tails.
             let narrow = reader.plan.narrow() || reader.few_units(conn)?;
-            let sqlite = conn.backend() == Backend::Sqlite;
-            let by_place = narrow && (!sqlite || reader.plan.seeks.len() == 1);
+            let by_place = narrow && (pg || reader.plan.seeks.len() == 1);
             let (by_text, on_tails) = (reader.plan.by_text(), reader.plan.on_tails());
-            let plan = match (by_place, sqlite) {
-                (true, true) => &reader.plan,
-                (true, false) => &by_text,
+            let plan = match (by_place, pg) {
+                (true, false) => &reader.plan,
+                (true, true) => &by_text,
                 (false, _) => &on_tails,
             };
-            let by_place = by_place && sqlite;
+            let by_place = by_place && !pg;
             let conditions = plan.conditions(reader.kind, &reader.filters, plan.seeks[0], (low, high));
-            let range = match conn.backend() {
-                Backend::Sqlite => tails::Range::Between {
+            let range = if pg {
+                tails::Range::Like(typed)
+            } else {
+                tails::Range::Between {
                     from: low.is_none_or(|low| low < typed.as_str()).then_some(typed.as_str()),
                     to: high.is_none_or(|high| high >= prefix_end.as_str()).then_some(prefix_end.as_str()),
                     seek: !by_place,
-                },
-                Backend::Postgres => tails::Range::Like(typed),
+                }
             };
             return Ok(on_backend!(conn, c => {
                 let mut query = $rows!(tails).into_boxed();
@@ -210,18 +216,18 @@ macro_rules! read_seek {
                 query = query.filter(not_starts()).filter(tails::first_starting_with(typed));
                 until!(query, tail, name_tails::organization_id, until, asc);
                 let query = keyset!(query, tail, name_tails::organization_id, after, asc);
-                Bounded::planned_per_run_if(query.limit(limit), replan).load::<$row>(c)?
+                // The range's size decides the plan (PostgreSQL).
+                Bounded::planned_per_run_if(query.limit(limit), pg).load::<$row>(c)?
             }));
         }
         // PostgreSQL: how many rows a search's patterns match decides the plan (SQLite
         // plans without values). The first relevance tier checks no pattern, being a
         // range of the name index whatever was typed: its plan is kept.
-        let replan = conn.backend() == Backend::Postgres && searched && !reader.search.like.is_empty();
-        let pg = conn.backend() == Backend::Postgres;
+        let replan = pg && searched && !reader.search.like.is_empty();
         if replan && !<$row as Listed>::WALKED_ID {
             let ids: Vec<i64> = WalkedId::read(reader, conn, seek, tier, (after.clone(), until.clone()), n)?
-                .into_iter()
-                .map(|walked| walked.0)
+                .iter()
+                .map(Listed::id)
                 .collect();
             if ids.is_empty() {
                 return Ok(Vec::new());
@@ -230,7 +236,7 @@ macro_rules! read_seek {
                 on_backend!(conn, c => $rows!().filter(organizations::id.eq_any(&ids)).load::<$row>(c)?);
             let place: std::collections::HashMap<i64, usize> =
                 ids.iter().enumerate().map(|(at, &id)| (id, at)).collect();
-            rows.sort_by_cached_key(|row| place.get(&row.key(reader.sort).1).copied());
+            rows.sort_by_key(|row| place.get(&row.id()).copied());
             return Ok(rows);
         }
         Ok(on_backend!(conn, c => {
@@ -310,14 +316,17 @@ macro_rules! read_seek {
     };
 }
 
-read_seek!(OrganizationRow, organization_rows, |row: &OrganizationRow, sort| (
-    sort_value(&row.0, sort),
-    row.0.id
-));
+read_seek!(
+    OrganizationRow,
+    organization_rows,
+    |row: &OrganizationRow| row.0.id,
+    |row: &OrganizationRow, sort| (sort_value(&row.0, sort), row.0.id)
+);
 // The name key as stored, rather than the name folded again.
 read_seek!(
     Record,
     export_records,
+    |r: &Record| r.id,
     |r: &Record, sort| match sort {
         SortKey::Name | SortKey::NameDesc | SortKey::Relevance => (r.name_key.clone(), r.id),
         SortKey::RegistrationDate | SortKey::RegistrationDateDesc =>
@@ -333,5 +342,11 @@ read_seek!(
     }
 );
 
-// Its key is never asked: the walk's rows are keyed as read by id.
-read_seek!(WalkedId, walked_ids, |walked: &WalkedId, _| (String::new(), walked.0), WALKED_ID);
+// Its key is never asked: the walk's rows are placed by id.
+read_seek!(
+    WalkedId,
+    walked_ids,
+    |walked: &WalkedId| walked.0,
+    |walked: &WalkedId, _| (String::new(), walked.0),
+    WALKED_ID
+);
