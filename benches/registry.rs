@@ -21,10 +21,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use actix_web::HttpServer;
-use coop_registry::app::{app, HttpSettings};
+use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser, ValueEnum};
 use coop_registry::auth::Actor;
-use coop_registry::db::{Db, DbSettings};
+use coop_registry::db::Db;
 use coop_registry::domain::OrgKind;
 use coop_registry::on_backend;
 use coop_registry::rng::Rng;
@@ -32,66 +32,44 @@ use coop_registry::schema::{organizations, sectors};
 use diesel::prelude::*;
 use futures_util::StreamExt;
 
-#[path = "common.rs"]
 mod common;
-use common::{ms, percentile, Client};
+use common::{ms, open, percentile, serve, Client};
 
+/// Reads, search, export and import at national scale.
+#[derive(Parser)]
+#[command(name = "cargo bench --bench registry --")]
 struct Args {
-    database_url: String,
+    /// The generated register (not needed with `--only import`).
+    #[arg(long)]
+    database_url: Option<String>,
+    /// An empty database to import into (default: a fresh SQLite file).
+    #[arg(long = "import-database-url")]
     import_url: Option<String>,
+    /// Sequential requests per row.
+    #[arg(long, default_value_t = 400, value_parser = common::at_least_one)]
     requests: usize,
+    /// Rows of the generated spreadsheet the import reads.
+    #[arg(long, default_value_t = 100_000)]
     import_rows: usize,
+    /// Seconds each throughput run lasts.
+    #[arg(long, default_value_t = 5)]
     seconds: u64,
-    /// Only this part: "reads", "export" or "import".
-    only: Option<String>,
-    /// How many of each row's slowest requests to print.
+    /// Only this part.
+    #[arg(long)]
+    only: Option<Part>,
+    /// How many of each row's slowest requests to print (to stderr).
+    #[arg(long, default_value_t = 0)]
     slowest: usize,
+    /// Passed by `cargo bench`.
+    #[arg(long, hide = true)]
+    bench: bool,
 }
 
-fn usage() -> ! {
-    eprintln!(
-        "usage: cargo bench --bench registry -- --database-url <url> [--import-database-url <url>] \
-         [--requests 400] [--import-rows 100000] [--seconds 5] [--only reads|export|import] [--slowest N]"
-    );
-    std::process::exit(2)
-}
-
-fn parse_args() -> Args {
-    let mut args = Args {
-        database_url: String::new(),
-        import_url: None,
-        requests: 400,
-        import_rows: 100_000,
-        seconds: 5,
-        only: None,
-        slowest: 0,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        let mut value = || it.next().unwrap_or_else(|| usage());
-        match arg.as_str() {
-            "--database-url" => args.database_url = value(),
-            "--import-database-url" => args.import_url = Some(value()),
-            "--requests" => args.requests = value().parse().unwrap_or_else(|_| usage()),
-            "--import-rows" => args.import_rows = value().parse().unwrap_or_else(|_| usage()),
-            "--seconds" => args.seconds = value().parse().unwrap_or_else(|_| usage()),
-            "--only" => {
-                let part = value();
-                if !["reads", "export", "import"].contains(&part.as_str()) {
-                    usage()
-                }
-                args.only = Some(part)
-            }
-            "--slowest" => args.slowest = value().parse().unwrap_or_else(|_| usage()),
-            "--bench" => {}
-            _ => usage(),
-        }
-    }
-    let needs_register = args.only.as_deref() != Some("import");
-    if (needs_register && args.database_url.is_empty()) || args.requests == 0 {
-        usage()
-    }
-    args
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Part {
+    Reads,
+    Export,
+    Import,
 }
 
 /// The process's resident memory, in KiB (Linux).
@@ -197,34 +175,17 @@ fn spreadsheet(rows: usize, rng: &mut Rng) -> Vec<u8> {
     csv.into_bytes()
 }
 
-fn settings(url: &str) -> DbSettings {
-    DbSettings {
-        url: url.to_owned(),
-        pool_size: 8,
-        acquire_timeout: Duration::from_secs(30),
-        query_timeout: None,
-    }
-}
-
 async fn run(args: Args) {
     let mut rng = Rng::new(1);
-    let runs = |part: &str| args.only.as_deref().is_none_or(|only| only == part);
-    if runs("reads") || runs("export") {
-        let main_settings = settings(&args.database_url);
-        let db = actix_web::web::block(move || Db::connect(&main_settings))
-            .await
-            .unwrap()
-            .expect("database opens");
-        let served = db.clone();
-        let server = HttpServer::new(move || app(served.clone(), HttpSettings::default()))
-            .workers(2)
-            .disable_signals()
-            .bind("127.0.0.1:0")
-            .expect("bind");
-        let client = Client::new(format!("http://127.0.0.1:{}", server.addrs()[0].port()));
-        let handle = server.run();
-        let stop = handle.handle();
-        actix_rt::spawn(handle);
+    let runs = |part: Part| args.only.is_none_or(|only| only == part);
+    if runs(Part::Reads) || runs(Part::Export) {
+        let Some(url) = &args.database_url else {
+            Args::command()
+                .error(ErrorKind::MissingRequiredArgument, "--database-url is needed but with --only import")
+                .exit()
+        };
+        let db = open(url).await;
+        let (client, stop) = serve(&db);
 
         let (ids, names): (Vec<i64>, Vec<String>) = {
             let db = db.clone();
@@ -260,15 +221,15 @@ async fn run(args: Args) {
             args.requests
         );
 
-        if runs("reads") {
+        if runs(Part::Reads) {
             reads(&db, &client, &args, (&ids, &names, &sector_codes), &mut rng).await;
         }
-        if runs("export") {
+        if runs(Part::Export) {
             export(&client).await;
         }
         stop.stop(true).await;
     }
-    if runs("import") {
+    if runs(Part::Import) {
         import(&args, &mut rng).await;
     }
 }
@@ -407,9 +368,7 @@ async fn import(args: &Args, rng: &mut Rng) {
         .import_url
         .clone()
         .unwrap_or_else(|| dir.path().join("import.db").to_string_lossy().into_owned());
-    let import_settings = settings(&import_url);
-    let target =
-        actix_web::web::block(move || Db::connect(&import_settings)).await.unwrap().expect("import database");
+    let target = open(&import_url).await;
     let csv = spreadsheet(args.import_rows, rng);
     let rows = args.import_rows;
     let took = actix_web::web::block(move || {
@@ -435,6 +394,5 @@ async fn import(args: &Args, rng: &mut Rng) {
 fn main() {
     coop_registry::db::sqlite_one_thread_per_connection();
     tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
-    let args = parse_args();
-    actix_rt::System::new().block_on(run(args));
+    actix_rt::System::new().block_on(run(Args::parse()));
 }

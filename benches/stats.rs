@@ -11,50 +11,33 @@
 //! sending to the last byte of the body. Prints a Markdown table; any status but 200
 //! counts as an error.
 
-use std::time::{Duration, Instant};
-
-use actix_web::HttpServer;
 use chrono::{Datelike, NaiveDate};
-use coop_registry::app::{app, HttpSettings};
-use coop_registry::db::{Db, DbSettings};
+use clap::Parser;
+use coop_registry::db::Db;
 use coop_registry::on_backend;
 use coop_registry::rng::Rng;
 use coop_registry::schema::{capital_entries, member_entries, organizations, stat_daily, stat_monthly};
 use diesel::prelude::*;
 
+mod common;
+use common::{ms, open, percentile, serve};
+
+/// Latency of the statistics endpoints.
+#[derive(Parser)]
+#[command(name = "cargo bench --bench stats --")]
 struct Args {
+    /// The generated register.
+    #[arg(long)]
     database_url: String,
+    /// Sequential requests per endpoint.
+    #[arg(long, default_value_t = 400, value_parser = common::at_least_one)]
     requests: usize,
+    /// Seed of the random dates and provinces asked.
+    #[arg(long, default_value_t = 1)]
     seed: u64,
-}
-
-fn usage() -> ! {
-    eprintln!("usage: cargo bench --bench stats -- --database-url <url> [--requests 400] [--seed 1]");
-    std::process::exit(2)
-}
-
-fn parse_args() -> Args {
-    let mut args = Args { database_url: String::new(), requests: 400, seed: 1 };
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        let mut value = || it.next().unwrap_or_else(|| usage());
-        match arg.as_str() {
-            "--database-url" => args.database_url = value(),
-            "--requests" => args.requests = value().parse().unwrap_or_else(|_| usage()),
-            "--seed" => args.seed = value().parse().unwrap_or_else(|_| usage()),
-            // `cargo bench` passes `--bench`; nothing else is expected.
-            "--bench" => {}
-            "--help" | "-h" => usage(),
-            other => {
-                eprintln!("unknown argument {other}");
-                usage()
-            }
-        }
-    }
-    if args.database_url.is_empty() || args.requests == 0 {
-        usage()
-    }
-    args
+    /// Passed by `cargo bench`.
+    #[arg(long, hide = true)]
+    bench: bool,
 }
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -103,16 +86,6 @@ fn endpoints() -> Vec<Endpoint> {
     ]
 }
 
-/// Nearest-rank percentile of sorted values.
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
-    sorted[rank.min(sorted.len()) - 1]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2}", d.as_secs_f64() * 1000.0)
-}
-
 fn row_counts(db: &Db) -> Vec<(&'static str, i64)> {
     db.read_blocking(|conn| {
         Ok(on_backend!(conn, c => vec![
@@ -126,57 +99,14 @@ fn row_counts(db: &Db) -> Vec<(&'static str, i64)> {
     .expect("row counts")
 }
 
-struct Client {
-    base: String,
-    http: awc::Client,
-}
-
-impl Client {
-    /// Status and body of a GET, and how long it took.
-    async fn get(&self, path: &str) -> (u16, Vec<u8>, Duration) {
-        let started = Instant::now();
-        let mut response = match self.http.get(format!("{}{path}", self.base)).send().await {
-            Ok(r) => r,
-            Err(e) => return (0, e.to_string().into_bytes(), started.elapsed()),
-        };
-        let body = response.body().limit(64 * 1024 * 1024).await.map(|b| b.to_vec()).unwrap_or_default();
-        (response.status().as_u16(), body, started.elapsed())
-    }
-}
-
 async fn run(args: Args) {
-    let settings = DbSettings {
-        url: args.database_url.clone(),
-        pool_size: 8,
-        acquire_timeout: Duration::from_secs(5),
-        query_timeout: None,
-    };
-    let db = actix_web::web::block(move || Db::connect(&settings))
-        .await
-        .expect("blocking pool")
-        .unwrap_or_else(|e| panic!("cannot open the database: {e}"));
+    let db = open(&args.database_url).await;
     let backend = db.backend();
     let counts = {
         let db = db.clone();
         actix_web::web::block(move || row_counts(&db)).await.expect("blocking pool")
     };
-
-    let served = db.clone();
-    let http = HttpSettings::default();
-    let server = HttpServer::new(move || app(served.clone(), http.clone()))
-        .workers(2)
-        .disable_signals()
-        .shutdown_timeout(1)
-        .bind("127.0.0.1:0")
-        .expect("bind");
-    let port = server.addrs()[0].port();
-    let server = server.run();
-    let handle = server.handle();
-    actix_rt::spawn(server);
-    let client = Client {
-        base: format!("http://127.0.0.1:{port}"),
-        http: awc::Client::builder().timeout(Duration::from_secs(60)).finish(),
-    };
+    let (client, handle) = serve(&db);
 
     // The provinces to ask about: the generated ones where there are any.
     let (status, body, _) = client.get("/api/v1/provinces").await;
@@ -244,6 +174,5 @@ async fn run(args: Args) {
 }
 
 fn main() {
-    let args = parse_args();
-    actix_rt::System::new().block_on(run(args));
+    actix_rt::System::new().block_on(run(Args::parse()));
 }
