@@ -51,14 +51,6 @@ pub enum JsonBody {
     NotJson(Problem),
 }
 
-/// The problem of a route that needs a token of any role, for its API doc.
-#[derive(IntoResponses)]
-#[allow(dead_code)] // described, never built: the answers come from `ApiError`
-pub enum AnyToken {
-    #[response(status = 401, description = "No valid token", content_type = "application/problem+json")]
-    Unauthorized(Problem),
-}
-
 /// The problems of a route that needs a reviewer's token (or an admin's), for its API doc.
 #[derive(IntoResponses)]
 #[allow(dead_code)] // described, never built: the answers come from `ApiError`
@@ -81,6 +73,47 @@ pub enum AdminToken {
     Unauthorized(Problem),
     #[response(status = 403, description = "Not an admin token", content_type = "application/problem+json")]
     Forbidden(Problem),
+}
+
+/// Declares the problems that many routes answer with, for their API doc; the answers a
+/// route alone gives are written out in its `responses(…)`.
+macro_rules! shared_problems {
+    ($($(#[$doc:meta])* $name:ident = $status:literal, $description:literal;)*) => {$(
+        $(#[$doc])*
+        #[derive(IntoResponses)]
+        #[allow(dead_code)] // described, never built: the answers come from `ApiError`
+        pub enum $name {
+            #[response(status = $status, description = $description, content_type = "application/problem+json")]
+            Problem(Problem),
+        }
+    )*};
+}
+
+shared_problems! {
+    /// A route that needs a token of any role.
+    AnyToken = 401, "No valid token";
+    /// A route with an id in its path.
+    BadId = 400, "Bad id";
+    /// A route that reads query parameters.
+    BadQuery = 400, "Bad query parameter";
+    /// A route that reads a JSON body.
+    MalformedJson = 400, "Malformed JSON";
+    /// A route that reads a JSON body and an id in its path.
+    MalformedJsonOrId = 400, "Malformed JSON or id";
+    /// A route about one record of the register.
+    NoSuchRecord = 404, "No such record";
+    /// A change that honours `If-Match`.
+    RecordChanged = 412, "The record changed since the ETag in `If-Match`";
+    /// A route whose input must keep the register's rules.
+    InvalidFields = 422, "Invalid fields";
+}
+
+/// The answer of a read to an `If-None-Match` that names its current ETag.
+#[derive(IntoResponses)]
+#[allow(dead_code)] // described, never built: `http::conditional_json` answers
+pub enum NotModified {
+    #[response(status = 304, description = "Unchanged since the ETag in `If-None-Match`")]
+    Unchanged,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -10,7 +10,7 @@ use validator::Validate;
 use super::{AuditEntry, AuditEntryView, Object};
 use crate::auth::{AuditReaders, Authorized};
 use crate::db::{Conn, Db};
-use crate::error::{AnyToken, ApiError, Problem};
+use crate::error::{AnyToken, ApiError, BadQuery, Problem};
 use crate::extract::Query;
 use crate::http::{decode_cursor, page_response, Page};
 use crate::on_backend;
@@ -118,7 +118,7 @@ pub fn list(conn: &mut Conn, query: &AuditQuery) -> Result<Page<AuditEntryView>,
     responses(
         (status = 200, description = "Entries, oldest first", body = Page<AuditEntryView>,
          headers(("Link" = String, description = "`<url>; rel=\"next\"` when there is a next page"))),
-        (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
+        BadQuery,
         AnyToken,
         (status = 403, description = "Role may not read the audit trail", body = Problem, content_type = "application/problem+json"),
     )

@@ -6,7 +6,7 @@ use actix_web::{get, post, web, HttpResponse};
 use super::tokens::{self, IssuedToken, NewToken, TokenView};
 use super::{Admins, AnyRole, Authorized};
 use crate::db::Db;
-use crate::error::{AdminToken, AnyToken, ApiError, JsonBody, Problem};
+use crate::error::{AdminToken, AnyToken, ApiError, BadId, InvalidFields, JsonBody, MalformedJson, Problem};
 use crate::extract::{Json, NoQuery};
 
 /// Issue a token. Its secret is in this response only.
@@ -17,10 +17,10 @@ use crate::extract::{Json, NoQuery};
     responses(
         (status = 201, description = "The token and its secret", body = IssuedToken,
          headers(("Location" = String, description = "URL of the token"))),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        MalformedJson,
         AdminToken,
         JsonBody,
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        InvalidFields,
     )
 )]
 #[post("/tokens")]
@@ -79,7 +79,7 @@ pub async fn current_token(db: web::Data<Db>, actor: Authorized<AnyRole>) -> Res
     params(("id" = i64, Path, description = "Token id")),
     responses(
         (status = 200, description = "The token", body = TokenView),
-        (status = 400, description = "Bad id", body = Problem, content_type = "application/problem+json"),
+        BadId,
         AdminToken,
         (status = 404, description = "No such token", body = Problem, content_type = "application/problem+json"),
     )
@@ -102,7 +102,7 @@ pub async fn get_token(
     params(("id" = i64, Path, description = "Token id")),
     responses(
         (status = 200, description = "The revoked token", body = TokenView),
-        (status = 400, description = "Bad id", body = Problem, content_type = "application/problem+json"),
+        BadId,
         AdminToken,
         (status = 404, description = "No such token", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Revoked already", body = Problem, content_type = "application/problem+json"),

@@ -8,7 +8,10 @@ use crate::audit::routes::{history, HistoryQuery};
 use crate::audit::{AuditEntryView, Object};
 use crate::auth::{AuditReaders, Authorized, Reviewers};
 use crate::db::Db;
-use crate::error::{AnyToken, ApiError, JsonBody, Problem, ReviewerToken};
+use crate::error::{
+    AnyToken, ApiError, BadId, InvalidFields, JsonBody, MalformedJson, MalformedJsonOrId, NoSuchRecord,
+    NotModified, Problem, RecordChanged, ReviewerToken,
+};
 use crate::extract::{Json, Query};
 use crate::http::{conditional_json, etag, page_response, Page, Precondition};
 
@@ -29,7 +32,7 @@ fn record_response(builder: &mut actix_web::HttpResponseBuilder, view: &GroupVie
     responses(
         (status = 200, description = "One page; `Link: rel=\"next\"` points at the next", body = Page<GroupView>,
          headers(("Link" = String, description = "`<url>; rel=\"next\"` when there is a next page"), ("ETag" = String))),
-        (status = 304, description = "Unchanged since the ETag in `If-None-Match`"),
+        NotModified,
         (status = 400, description = "Bad query parameter or cursor", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -56,10 +59,10 @@ pub async fn list_groups(
     responses(
         (status = 201, description = "Registered; `Location` names the new record", body = GroupView,
          headers(("Location" = String, description = "URL of the new record"), ("ETag" = String))),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        MalformedJson,
         ReviewerToken,
         JsonBody,
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        InvalidFields,
     )
 )]
 #[post("/cooperative-groups")]
@@ -82,9 +85,9 @@ pub async fn create_group(
     params(("id" = i64, Path, description = "Record id")),
     responses(
         (status = 200, description = "The record", body = GroupView, headers(("ETag" = String))),
-        (status = 304, description = "Unchanged since the ETag in `If-None-Match`"),
-        (status = 400, description = "Bad id", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
+        NotModified,
+        BadId,
+        NoSuchRecord,
     )
 )]
 #[get("/cooperative-groups/{id:[0-9]+}")]
@@ -106,13 +109,13 @@ pub async fn get_group(
     request_body = GroupPatch,
     responses(
         (status = 200, description = "The changed record", body = GroupView, headers(("ETag" = String))),
-        (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
+        MalformedJsonOrId,
         ReviewerToken,
-        (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
+        NoSuchRecord,
         (status = 409, description = "Conflicts with the record's state", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The record changed since the ETag in `If-Match`", body = Problem, content_type = "application/problem+json"),
+        RecordChanged,
         JsonBody,
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        InvalidFields,
     )
 )]
 #[patch("/cooperative-groups/{id:[0-9]+}")]
@@ -140,13 +143,13 @@ pub async fn update_group(
     request_body = GroupStatusChange,
     responses(
         (status = 200, description = "The changed record", body = GroupView, headers(("ETag" = String))),
-        (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
+        MalformedJsonOrId,
         ReviewerToken,
-        (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
+        NoSuchRecord,
         (status = 409, description = "Already dissolved", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The record changed since the ETag in `If-Match`", body = Problem, content_type = "application/problem+json"),
+        RecordChanged,
         JsonBody,
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        InvalidFields,
     )
 )]
 #[post("/cooperative-groups/{id:[0-9]+}/status")]
@@ -176,7 +179,7 @@ pub async fn change_group_status(
         (status = 400, description = "Bad id or query", body = Problem, content_type = "application/problem+json"),
         AnyToken,
         (status = 403, description = "Role may not read the audit trail", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
+        NoSuchRecord,
     )
 )]
 #[get("/cooperative-groups/{id:[0-9]+}/history")]

@@ -19,7 +19,7 @@ macro_rules! organization_routes {
         use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 
         use $crate::db::Db;
-        use $crate::error::{AnyToken, ApiError, JsonBody, Problem, ReviewerToken};
+        use $crate::error::{AnyToken, ApiError, BadId, BadQuery, InvalidFields, JsonBody, MalformedJson, MalformedJsonOrId, NoSuchRecord, NotModified, Problem, RecordChanged, ReviewerToken};
         use $crate::extract::{Json, NoQuery, Query};
         use $crate::http::{conditional_json, etag, page_response, Page, Precondition};
         use $crate::organizations::input::{ListQuery, NewCapitalEntry, NewMemberEntry, NewOrganization, OrganizationPatch, StatusChange};
@@ -46,7 +46,7 @@ macro_rules! organization_routes {
             responses(
                 (status = 200, description = "One page; `Link: rel=\"next\"` points at the next", body = Page<OrganizationView>,
                  headers(("Link" = String, description = "`<url>; rel=\"next\"` when there is a next page"), ("ETag" = String))),
-                (status = 304, description = "Unchanged since the ETag in `If-None-Match`"),
+                NotModified,
                 (status = 400, description = "Bad query parameter or cursor", body = Problem, content_type = "application/problem+json"),
             )
         )]
@@ -70,7 +70,7 @@ macro_rules! organization_routes {
             responses(
                 (status = 200, description = "The records, streamed",
                  content((String = "text/csv"), (OrganizationView = "application/x-ndjson"))),
-                (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
+                BadQuery,
             )
         )]
         #[get($export)]
@@ -87,11 +87,11 @@ macro_rules! organization_routes {
             responses(
                 (status = 201, description = "Registered; `Location` names the new record", body = OrganizationView,
                  headers(("Location" = String, description = "URL of the new record"), ("ETag" = String))),
-                (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+                MalformedJson,
                 ReviewerToken,
                 (status = 409, description = "Registration number taken", body = Problem, content_type = "application/problem+json"),
                 JsonBody,
-                (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+                InvalidFields,
             )
         )]
         #[post($collection)]
@@ -109,9 +109,9 @@ macro_rules! organization_routes {
             params(("id" = i64, Path, description = "Record id")),
             responses(
                 (status = 200, description = "The record", body = OrganizationView, headers(("ETag" = String))),
-                (status = 304, description = "Unchanged since the ETag in `If-None-Match`"),
-                (status = 400, description = "Bad id", body = Problem, content_type = "application/problem+json"),
-                (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
+                NotModified,
+                BadId,
+                NoSuchRecord,
             )
         )]
         #[get($item)]
@@ -131,13 +131,13 @@ macro_rules! organization_routes {
             request_body = OrganizationPatch,
             responses(
                 (status = 200, description = "The changed record", body = OrganizationView, headers(("ETag" = String))),
-                (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
+                MalformedJsonOrId,
                 ReviewerToken,
-                (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
+                NoSuchRecord,
                 (status = 409, description = "Conflicts with the record's state", body = Problem, content_type = "application/problem+json"),
-                (status = 412, description = "The record changed since the ETag in `If-Match`", body = Problem, content_type = "application/problem+json"),
+                RecordChanged,
                 JsonBody,
-                (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+                InvalidFields,
             )
         )]
         #[patch($item)]
@@ -161,13 +161,13 @@ macro_rules! organization_routes {
             request_body = StatusChange,
             responses(
                 (status = 200, description = "The changed record", body = OrganizationView, headers(("ETag" = String))),
-                (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
+                MalformedJsonOrId,
                 ReviewerToken,
-                (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
+                NoSuchRecord,
                 (status = 409, description = "Already dissolved", body = Problem, content_type = "application/problem+json"),
-                (status = 412, description = "The record changed since the ETag in `If-Match`", body = Problem, content_type = "application/problem+json"),
+                RecordChanged,
                 JsonBody,
-                (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+                InvalidFields,
             )
         )]
         #[post($status)]
@@ -186,8 +186,8 @@ macro_rules! organization_routes {
             params(("id" = i64, Path, description = "Record id")),
             responses(
                 (status = 200, description = "Entries, oldest first", body = Vec<CapitalEntryView>),
-                (status = 400, description = "Bad id", body = Problem, content_type = "application/problem+json"),
-                (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
+                BadId,
+                NoSuchRecord,
             )
         )]
         #[get($capital)]
@@ -207,13 +207,13 @@ macro_rules! organization_routes {
             request_body = NewCapitalEntry,
             responses(
                 (status = 201, description = "The new entry", body = CapitalEntryView),
-                (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
+                MalformedJsonOrId,
                 ReviewerToken,
-                (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
+                NoSuchRecord,
                 (status = 409, description = "An entry for that date exists", body = Problem, content_type = "application/problem+json"),
-                (status = 412, description = "The record changed since the ETag in `If-Match`", body = Problem, content_type = "application/problem+json"),
+                RecordChanged,
                 JsonBody,
-                (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+                InvalidFields,
             )
         )]
         #[post($capital)]
@@ -231,8 +231,8 @@ macro_rules! organization_routes {
             params(("id" = i64, Path, description = "Record id")),
             responses(
                 (status = 200, description = "Entries, oldest first", body = Vec<MemberEntryView>),
-                (status = 400, description = "Bad id", body = Problem, content_type = "application/problem+json"),
-                (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
+                BadId,
+                NoSuchRecord,
             )
         )]
         #[get($members)]
@@ -252,13 +252,13 @@ macro_rules! organization_routes {
             request_body = NewMemberEntry,
             responses(
                 (status = 201, description = "The new entry", body = MemberEntryView),
-                (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
+                MalformedJsonOrId,
                 ReviewerToken,
-                (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
+                NoSuchRecord,
                 (status = 409, description = "An entry for that date exists", body = Problem, content_type = "application/problem+json"),
-                (status = 412, description = "The record changed since the ETag in `If-Match`", body = Problem, content_type = "application/problem+json"),
+                RecordChanged,
                 JsonBody,
-                (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+                InvalidFields,
             )
         )]
         #[post($members)]
@@ -276,8 +276,8 @@ macro_rules! organization_routes {
             params(("id" = i64, Path, description = "Record id")),
             responses(
                 (status = 200, description = "Entries, oldest first", body = Vec<LocationEntryView>),
-                (status = 400, description = "Bad id", body = Problem, content_type = "application/problem+json"),
-                (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
+                BadId,
+                NoSuchRecord,
             )
         )]
         #[get($locations)]
@@ -299,7 +299,7 @@ macro_rules! organization_routes {
                 (status = 400, description = "Bad id or query", body = Problem, content_type = "application/problem+json"),
                 AnyToken,
                 (status = 403, description = "Role may not read the audit trail", body = Problem, content_type = "application/problem+json"),
-                (status = 404, description = "No such record", body = Problem, content_type = "application/problem+json"),
+                NoSuchRecord,
             )
         )]
         #[get($history)]

@@ -11,7 +11,9 @@ use super::views::{tag, DistrictView, ProvinceView, SectorView};
 use super::{find_district, find_province, find_sector};
 use crate::auth::{Admins, Authorized};
 use crate::db::Db;
-use crate::error::{AdminToken, ApiError, JsonBody, Problem};
+use crate::error::{
+    AdminToken, ApiError, InvalidFields, JsonBody, MalformedJson, MalformedJsonOrId, Problem,
+};
 use crate::extract::Json;
 use crate::http::Precondition;
 
@@ -34,7 +36,7 @@ fn created<T: Serialize>(req: &HttpRequest, key: &str, kind: &str, id: i64, view
     responses(
         (status = 201, description = "Added; `Location` names the new unit", body = ProvinceView,
          headers(("Location" = String, description = "URL of the new unit"), ("ETag" = String))),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        MalformedJson,
         AdminToken,
         (status = 409, description = "A unit with this code begins on the same day", body = Problem, content_type = "application/problem+json"),
         JsonBody,
@@ -67,7 +69,7 @@ pub async fn create_province(
     request_body = UnitChange,
     responses(
         (status = 200, description = "The changed unit", body = ProvinceView, headers(("ETag" = String))),
-        (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
+        MalformedJsonOrId,
         AdminToken,
         (status = 404, description = "No such unit", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The unit changed since the ETag in `If-Match`", body = Problem, content_type = "application/problem+json"),
@@ -102,7 +104,7 @@ pub async fn change_province(
     responses(
         (status = 201, description = "Added; `Location` names the new unit", body = DistrictView,
          headers(("Location" = String, description = "URL of the new unit"), ("ETag" = String))),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        MalformedJson,
         AdminToken,
         (status = 409, description = "A unit with this code begins on the same day", body = Problem, content_type = "application/problem+json"),
         JsonBody,
@@ -135,7 +137,7 @@ pub async fn create_district(
     request_body = UnitChange,
     responses(
         (status = 200, description = "The changed unit", body = DistrictView, headers(("ETag" = String))),
-        (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
+        MalformedJsonOrId,
         AdminToken,
         (status = 404, description = "No such unit", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The unit changed since the ETag in `If-Match`", body = Problem, content_type = "application/problem+json"),
@@ -170,11 +172,11 @@ pub async fn change_district(
     responses(
         (status = 201, description = "Added; `Location` names the new sector", body = SectorView,
          headers(("Location" = String, description = "URL of the new sector"), ("ETag" = String))),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        MalformedJson,
         AdminToken,
         (status = 409, description = "A sector with this code exists", body = Problem, content_type = "application/problem+json"),
         JsonBody,
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        InvalidFields,
     )
 )]
 #[post("/sectors")]
@@ -203,12 +205,12 @@ pub async fn create_sector(
     request_body = SectorChange,
     responses(
         (status = 200, description = "The changed sector", body = SectorView, headers(("ETag" = String))),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        MalformedJson,
         AdminToken,
         (status = 404, description = "No such sector", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The sector changed since the ETag in `If-Match`", body = Problem, content_type = "application/problem+json"),
         JsonBody,
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        InvalidFields,
     )
 )]
 #[patch("/sectors/{code}")]

@@ -11,7 +11,7 @@ use super::views::{tag, DistrictView, ProvinceView, SectorView};
 use super::{all_provinces, all_sectors, districts_of, find_district, find_province, find_sector_by_code};
 use crate::db::Db;
 use crate::domain::SectorGroup;
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, BadId, NotModified, Problem};
 use crate::extract::Query;
 use crate::http::conditional_json;
 
@@ -104,8 +104,8 @@ pub async fn list_sectors(db: web::Data<Db>, query: Query<SectorsQuery>) -> Resu
     params(("id" = i64, Path, description = "Province id")),
     responses(
         (status = 200, description = "The unit", body = ProvinceView, headers(("ETag" = String))),
-        (status = 304, description = "Unchanged since the ETag in `If-None-Match`"),
-        (status = 400, description = "Bad id", body = Problem, content_type = "application/problem+json"),
+        NotModified,
+        BadId,
         (status = 404, description = "No such unit", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -126,8 +126,8 @@ pub async fn read_province(
     params(("id" = i64, Path, description = "District id")),
     responses(
         (status = 200, description = "The unit", body = DistrictView, headers(("ETag" = String))),
-        (status = 304, description = "Unchanged since the ETag in `If-None-Match`"),
-        (status = 400, description = "Bad id", body = Problem, content_type = "application/problem+json"),
+        NotModified,
+        BadId,
         (status = 404, description = "No such unit", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -148,7 +148,7 @@ pub async fn read_district(
     params(("code" = String, Path, description = "Sector code")),
     responses(
         (status = 200, description = "The sector", body = SectorView, headers(("ETag" = String))),
-        (status = 304, description = "Unchanged since the ETag in `If-None-Match`"),
+        NotModified,
         (status = 404, description = "No such sector", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -13,7 +13,7 @@ use super::report::{csv_text, negotiate, serve, Format};
 use super::views::*;
 use crate::db::{Conn, Db};
 use crate::domain::{self, SectorGroup};
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, BadQuery, NotModified};
 use crate::extract::Query;
 use crate::organizations::views::UnitRef;
 use crate::reference::{self, District};
@@ -84,8 +84,8 @@ fn sector_csv(b: &Breakdown<SectorRow>) -> Result<String, ApiError> {
     responses(
         (status = 200, description = "One row per sector", content((Breakdown<SectorRow> = "application/json"), (String = "text/csv")),
           headers(("ETag" = String))),
-        (status = 304, description = "Unchanged since the ETag in `If-None-Match`"),
-        (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
+        NotModified,
+        BadQuery,
     )
 )]
 #[get("/stats/by-sector")]
@@ -158,8 +158,8 @@ fn district_csv(b: &Breakdown<DistrictRow>) -> Result<String, ApiError> {
     responses(
         (status = 200, description = "One row per district", content((Breakdown<DistrictRow> = "application/json"), (String = "text/csv")),
           headers(("ETag" = String))),
-        (status = 304, description = "Unchanged since the ETag in `If-None-Match`"),
-        (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
+        NotModified,
+        BadQuery,
     )
 )]
 #[get("/stats/by-district")]

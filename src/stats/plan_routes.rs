@@ -10,7 +10,7 @@ use super::views::PlanTargetView;
 use crate::audit::{self, Object};
 use crate::auth::{Admins, Authorized};
 use crate::db::Db;
-use crate::error::{AnyToken, ApiError, JsonBody, Problem};
+use crate::error::{AnyToken, ApiError, BadQuery, InvalidFields, JsonBody, MalformedJson, Problem};
 use crate::extract::{Json, Query};
 use crate::reference;
 
@@ -28,7 +28,7 @@ pub struct PlanTargetsQuery {
     params(PlanTargetsQuery),
     responses(
         (status = 200, description = "Targets", body = Vec<PlanTargetView>),
-        (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
+        BadQuery,
     )
 )]
 #[get("/plan-targets")]
@@ -68,11 +68,11 @@ pub struct PlanTargetInput {
     request_body = PlanTargetInput,
     responses(
         (status = 200, description = "The stored target", body = PlanTargetView),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        MalformedJson,
         AnyToken,
         (status = 403, description = "Not a admin token", body = Problem, content_type = "application/problem+json"),
         JsonBody,
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        InvalidFields,
     )
 )]
 #[put("/plan-targets")]

@@ -14,7 +14,7 @@ use super::report::{csv_text, negotiate, serve, Format};
 use super::views::*;
 use crate::db::{Conn, Db};
 use crate::domain;
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, BadQuery, NotModified};
 use crate::extract::Query;
 
 /// Periods a registrations report is split into.
@@ -159,8 +159,8 @@ fn registrations_csv(rows: &[PeriodRow]) -> Result<String, ApiError> {
     responses(
         (status = 200, description = "One row per period, clipped to `from`..`to`", content((Vec<PeriodRow> = "application/json"), (String = "text/csv")),
           headers(("ETag" = String))),
-        (status = 304, description = "Unchanged since the ETag in `If-None-Match`"),
-        (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
+        NotModified,
+        BadQuery,
     )
 )]
 #[get("/stats/registrations")]

@@ -15,7 +15,7 @@ use super::report::{csv_text, negotiate, serve, Format};
 use super::views::*;
 use crate::db::{Conn, Db};
 use crate::domain::{self, SectorGroup};
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, BadQuery, NotModified};
 use crate::extract::Query;
 use crate::organizations::views::UnitRef;
 use crate::reference;
@@ -117,8 +117,8 @@ fn summary_csv(s: &Summary) -> Result<String, ApiError> {
     responses(
         (status = 200, description = "The figures (JSON, or CSV with `format=csv` or `Accept: text/csv`)", content((Summary = "application/json"), (String = "text/csv")),
           headers(("ETag" = String))),
-        (status = 304, description = "Unchanged since the ETag in `If-None-Match`"),
-        (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
+        NotModified,
+        BadQuery,
     )
 )]
 #[get("/stats/summary")]

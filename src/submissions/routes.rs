@@ -10,7 +10,10 @@ use super::store::{self, Decision, NewSubmission, SubmissionsQuery};
 use super::{Submission, SubmissionView};
 use crate::auth::{Authorized, Districts, Reviewers, SubmissionReaders};
 use crate::db::Db;
-use crate::error::{AnyToken, ApiError, JsonBody, Problem, ReviewerToken};
+use crate::error::{
+    AnyToken, ApiError, BadId, BadQuery, JsonBody, MalformedJson, MalformedJsonOrId, NotModified, Problem,
+    ReviewerToken,
+};
 use crate::extract::{Json, Query};
 use crate::http::{conditional_json, page_response, Page, Precondition};
 
@@ -31,7 +34,7 @@ fn submission_response(builder: &mut actix_web::HttpResponseBuilder, submission:
     responses(
         (status = 201, description = "Filed, pending", body = SubmissionView,
          headers(("Location" = String, description = "URL of the submission"), ("ETag" = String))),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        MalformedJson,
         AnyToken,
         (status = 403, description = "Not a district token, or another district's record", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such target record", body = Problem, content_type = "application/problem+json"),
@@ -65,7 +68,7 @@ pub async fn file_submission(
     responses(
         (status = 200, description = "One page", body = Page<SubmissionView>,
          headers(("Link" = String, description = "`<url>; rel=\"next\"` when there is a next page"))),
-        (status = 400, description = "Bad query parameter", body = Problem, content_type = "application/problem+json"),
+        BadQuery,
         AnyToken,
         (status = 403, description = "Another district's submissions", body = Problem, content_type = "application/problem+json"),
     )
@@ -89,8 +92,8 @@ pub async fn list_submissions(
     params(("id" = i64, Path, description = "Submission id")),
     responses(
         (status = 200, description = "The submission", body = SubmissionView, headers(("ETag" = String))),
-        (status = 304, description = "Unchanged since the ETag in `If-None-Match`"),
-        (status = 400, description = "Bad id", body = Problem, content_type = "application/problem+json"),
+        NotModified,
+        BadId,
         AnyToken,
         (status = 403, description = "Another district's submission", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such submission", body = Problem, content_type = "application/problem+json"),
@@ -143,7 +146,7 @@ pub struct Rejection {
     request_body = Approval,
     responses(
         (status = 200, description = "Approved and applied", body = SubmissionView, headers(("ETag" = String))),
-        (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
+        MalformedJsonOrId,
         ReviewerToken,
         (status = 404, description = "No such submission (or its target is gone)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Decided already, or the change conflicts with the register now", body = Problem, content_type = "application/problem+json"),
@@ -173,7 +176,7 @@ pub async fn approve_submission(
     request_body = Rejection,
     responses(
         (status = 200, description = "Rejected", body = SubmissionView, headers(("ETag" = String))),
-        (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
+        MalformedJsonOrId,
         ReviewerToken,
         (status = 404, description = "No such submission", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Decided already", body = Problem, content_type = "application/problem+json"),
@@ -202,7 +205,7 @@ pub async fn reject_submission(
            Precondition),
     responses(
         (status = 200, description = "Withdrawn", body = SubmissionView, headers(("ETag" = String))),
-        (status = 400, description = "Bad id", body = Problem, content_type = "application/problem+json"),
+        BadId,
         AnyToken,
         (status = 403, description = "Not the submitting district's token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such submission", body = Problem, content_type = "application/problem+json"),

@@ -13,7 +13,7 @@ use crate::audit::{self, Object};
 use crate::auth::{Authorized, Reviewers};
 use crate::db::{Conn, Db};
 use crate::domain::{self, OrgKind, Status};
-use crate::error::{ApiError, JsonBody, Problem, ReviewerToken};
+use crate::error::{ApiError, BadId, JsonBody, MalformedJsonOrId, Problem, ReviewerToken};
 use crate::extract::{Json, Query};
 use crate::on_backend;
 use crate::organizations::model::Organization;
@@ -136,7 +136,7 @@ pub async fn list_memberships(
     params(("id" = i64, Path, description = "Union id"), ("cooperative_id" = i64, Path, description = "Cooperative id")),
     responses(
         (status = 200, description = "Membership periods, earliest first", body = Vec<MembershipView>),
-        (status = 400, description = "Bad id", body = Problem, content_type = "application/problem+json"),
+        BadId,
         (status = 404, description = "No such union, or never a member", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -188,7 +188,7 @@ fn check_alive(unit: &Organization, day: NaiveDate, field: &str) -> Result<(), A
     responses(
         (status = 201, description = "The new membership", body = MembershipView,
          headers(("Location" = String, description = "URL of the membership"))),
-        (status = 400, description = "Malformed JSON or id", body = Problem, content_type = "application/problem+json"),
+        MalformedJsonOrId,
         ReviewerToken,
         (status = 404, description = "No such union or cooperative", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already a member", body = Problem, content_type = "application/problem+json"),
