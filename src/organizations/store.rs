@@ -253,87 +253,66 @@ fn check_entry_date(current: &Organization, day: NaiveDate, taken: bool) -> Resu
     Ok(())
 }
 
-fn add_capital_untracked(
-    conn: &mut Conn,
-    kind: OrgKind,
-    id: i64,
-    entry: input::NewCapitalEntry,
-    expected: &Precondition,
-) -> Result<CapitalEntry, ApiError> {
-    let current = find_plain(conn, kind, id)?;
-    check_version(&current, expected)?;
-    let same_day = capital_entries::table
-        .filter(capital_entries::organization_id.eq(id))
-        .filter(capital_entries::effective_date.eq(entry.effective_date))
-        .select(capital_entries::id);
-    let taken = on_backend!(conn, c => same_day.first::<i64>(c).optional())?.is_some();
-    check_entry_date(&current, entry.effective_date, taken)?;
-    let row = NewCapitalEntry {
-        organization_id: id,
-        effective_date: entry.effective_date,
-        charter_capital: entry.charter_capital,
-        note: clean_optional(entry.note),
-        recorded_at: now(),
+/// Defines the write of one entry of a history (`$table`, whose `$value` column the
+/// record carries as its current figure): the entry is refused on a day that has one
+/// already or outside the unit's life, and the record takes the latest entry's value.
+macro_rules! add_entry {
+    ($name:ident, $table:ident, $input:ty, $new:ident, $entry:ty, $value:ident) => {
+        fn $name(
+            conn: &mut Conn,
+            kind: OrgKind,
+            id: i64,
+            entry: $input,
+            expected: &Precondition,
+        ) -> Result<$entry, ApiError> {
+            let current = find_plain(conn, kind, id)?;
+            check_version(&current, expected)?;
+            let same_day = $table::table
+                .filter($table::organization_id.eq(id))
+                .filter($table::effective_date.eq(entry.effective_date))
+                .select($table::id);
+            let taken = on_backend!(conn, c => same_day.first::<i64>(c).optional())?.is_some();
+            check_entry_date(&current, entry.effective_date, taken)?;
+            let row = $new {
+                organization_id: id,
+                effective_date: entry.effective_date,
+                $value: entry.$value,
+                note: clean_optional(entry.note),
+                recorded_at: now(),
+            };
+            let latest = $table::table
+                .filter($table::organization_id.eq(id))
+                .order($table::effective_date.desc())
+                .select($table::all_columns);
+            let (inserted, latest): ($entry, $entry) = on_backend!(conn, c => {
+                let inserted = diesel::insert_into($table::table)
+                    .values(&row)
+                    .returning($table::all_columns)
+                    .get_result(c)?;
+                (inserted, latest.first(c)?)
+            });
+            save(conn, &current, OrganizationChanges { $value: Some(latest.$value), ..Default::default() })?;
+            Ok(inserted)
+        }
     };
-    let latest = capital_entries::table
-        .filter(capital_entries::organization_id.eq(id))
-        .order(capital_entries::effective_date.desc())
-        .select(capital_entries::all_columns);
-    let (inserted, latest): (CapitalEntry, CapitalEntry) = on_backend!(conn, c => {
-        let inserted = diesel::insert_into(capital_entries::table)
-            .values(&row)
-            .returning(capital_entries::all_columns)
-            .get_result(c)?;
-        (inserted, latest.first(c)?)
-    });
-    save(
-        conn,
-        &current,
-        OrganizationChanges { charter_capital: Some(latest.charter_capital), ..Default::default() },
-    )?;
-    Ok(inserted)
 }
 
-fn add_members_untracked(
-    conn: &mut Conn,
-    kind: OrgKind,
-    id: i64,
-    entry: input::NewMemberEntry,
-    expected: &Precondition,
-) -> Result<MemberEntry, ApiError> {
-    let current = find_plain(conn, kind, id)?;
-    check_version(&current, expected)?;
-    let same_day = member_entries::table
-        .filter(member_entries::organization_id.eq(id))
-        .filter(member_entries::effective_date.eq(entry.effective_date))
-        .select(member_entries::id);
-    let taken = on_backend!(conn, c => same_day.first::<i64>(c).optional())?.is_some();
-    check_entry_date(&current, entry.effective_date, taken)?;
-    let row = NewMemberEntry {
-        organization_id: id,
-        effective_date: entry.effective_date,
-        member_count: entry.member_count,
-        note: clean_optional(entry.note),
-        recorded_at: now(),
-    };
-    let latest = member_entries::table
-        .filter(member_entries::organization_id.eq(id))
-        .order(member_entries::effective_date.desc())
-        .select(member_entries::all_columns);
-    let (inserted, latest): (MemberEntry, MemberEntry) = on_backend!(conn, c => {
-        let inserted = diesel::insert_into(member_entries::table)
-            .values(&row)
-            .returning(member_entries::all_columns)
-            .get_result(c)?;
-        (inserted, latest.first(c)?)
-    });
-    save(
-        conn,
-        &current,
-        OrganizationChanges { member_count: Some(latest.member_count), ..Default::default() },
-    )?;
-    Ok(inserted)
-}
+add_entry!(
+    add_capital_untracked,
+    capital_entries,
+    input::NewCapitalEntry,
+    NewCapitalEntry,
+    CapitalEntry,
+    charter_capital
+);
+add_entry!(
+    add_members_untracked,
+    member_entries,
+    input::NewMemberEntry,
+    NewMemberEntry,
+    MemberEntry,
+    member_count
+);
 
 pub fn update(
     conn: &mut Conn,
