@@ -94,6 +94,8 @@ shared_problems! {
     AnyToken = 401, "No valid token";
     /// A route with an id in its path.
     BadId = 400, "Bad id";
+    /// A read with an id in its path, which takes no query parameter it does not know.
+    BadIdOrQuery = 400, "Bad id or query";
     /// A route that reads query parameters.
     BadQuery = 400, "Bad query parameter";
     /// A route that reads a JSON body.

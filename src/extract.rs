@@ -282,8 +282,8 @@ pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, Api
     Ok(value)
 }
 
-/// A list that takes no query parameters: any is a 400 naming it, as the lists that take
-/// some refuse those they do not know.
+/// A read that takes no query parameters: any is a 400 naming it, as the lists that
+/// take some refuse those they do not know (a misspelt filter is not silently ignored).
 pub struct NoQuery;
 
 impl FromRequest for NoQuery {
@@ -292,7 +292,7 @@ impl FromRequest for NoQuery {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         std::future::ready(match form_urlencoded::parse(req.query_string().as_bytes()).next() {
-            Some((name, _)) => Err(ApiError::bad_request(&name, "is not a parameter of this list")),
+            Some((name, _)) => Err(ApiError::bad_request(&name, "is not a parameter of this route")),
             None => Ok(NoQuery),
         })
     }

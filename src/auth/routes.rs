@@ -6,7 +6,10 @@ use actix_web::{get, post, web, HttpResponse};
 use super::tokens::{self, IssuedToken, NewToken, TokenView};
 use super::{Admins, AnyRole, Authorized};
 use crate::db::Db;
-use crate::error::{AdminToken, AnyToken, ApiError, BadId, InvalidFields, JsonBody, MalformedJson, Problem};
+use crate::error::{
+    AdminToken, AnyToken, ApiError, BadId, BadIdOrQuery, BadQuery, InvalidFields, JsonBody, MalformedJson,
+    Problem,
+};
 use crate::extract::{Json, NoQuery};
 
 /// Issue a token. Its secret is in this response only.
@@ -62,11 +65,16 @@ pub async fn list_tokens(
     security(("bearer" = ["admin", "reviewer", "district", "analyst"])),
     responses(
         (status = 200, description = "The caller's token", body = TokenView),
+        BadQuery,
         AnyToken,
     )
 )]
 #[get("/tokens/current")]
-pub async fn current_token(db: web::Data<Db>, actor: Authorized<AnyRole>) -> Result<HttpResponse, ApiError> {
+pub async fn current_token(
+    db: web::Data<Db>,
+    actor: Authorized<AnyRole>,
+    _: NoQuery,
+) -> Result<HttpResponse, ApiError> {
     let id = actor.0.token_id.ok_or_else(|| ApiError::Internal("an API caller without a token".into()))?;
     let token = db.read(move |c| tokens::find(c, id)).await?;
     Ok(HttpResponse::Ok().json(TokenView::from(token)))
@@ -79,7 +87,7 @@ pub async fn current_token(db: web::Data<Db>, actor: Authorized<AnyRole>) -> Res
     params(("id" = i64, Path, description = "Token id")),
     responses(
         (status = 200, description = "The token", body = TokenView),
-        BadId,
+        BadIdOrQuery,
         AdminToken,
         (status = 404, description = "No such token", body = Problem, content_type = "application/problem+json"),
     )
@@ -89,6 +97,7 @@ pub async fn get_token(
     db: web::Data<Db>,
     _actor: Authorized<Admins>,
     id: web::Path<i64>,
+    _: NoQuery,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let token = db.read(move |c| tokens::find(c, id)).await?;

@@ -9,10 +9,10 @@ use crate::audit::{AuditEntryView, Object};
 use crate::auth::{AuditReaders, Authorized, Reviewers};
 use crate::db::Db;
 use crate::error::{
-    AnyToken, ApiError, BadId, InvalidFields, JsonBody, MalformedJson, MalformedJsonOrId, NoSuchRecord,
-    NotModified, Problem, RecordChanged, ReviewerToken,
+    AnyToken, ApiError, BadIdOrQuery, InvalidFields, JsonBody, MalformedJson, MalformedJsonOrId,
+    NoSuchRecord, NotModified, Problem, RecordChanged, ReviewerToken,
 };
-use crate::extract::{Json, Query};
+use crate::extract::{Json, NoQuery, Query};
 use crate::http::{conditional_json, etag, page_response, Page, Precondition};
 
 pub(super) const ETAG_KIND: &str = "group";
@@ -86,7 +86,7 @@ pub async fn create_group(
     responses(
         (status = 200, description = "The record", body = GroupView, headers(("ETag" = String))),
         NotModified,
-        BadId,
+        BadIdOrQuery,
         NoSuchRecord,
     )
 )]
@@ -95,6 +95,7 @@ pub async fn get_group(
     db: web::Data<Db>,
     req: HttpRequest,
     id: web::Path<i64>,
+    _: NoQuery,
 ) -> Result<HttpResponse, ApiError> {
     let view = load_view(&db, id.into_inner()).await?;
     Ok(conditional_json(&req, &etag(ETAG_KIND, view.id, view.version), &view))
@@ -176,7 +177,7 @@ pub async fn change_group_status(
     responses(
         (status = 200, description = "Entries, oldest first", body = Page<AuditEntryView>,
          headers(("Link" = String, description = "`<url>; rel=\"next\"` when there is a next page"))),
-        (status = 400, description = "Bad id or query", body = Problem, content_type = "application/problem+json"),
+        BadIdOrQuery,
         AnyToken,
         (status = 403, description = "Role may not read the audit trail", body = Problem, content_type = "application/problem+json"),
         NoSuchRecord,

@@ -19,7 +19,7 @@ macro_rules! organization_routes {
         use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 
         use $crate::db::Db;
-        use $crate::error::{AnyToken, ApiError, BadId, BadQuery, InvalidFields, JsonBody, MalformedJson, MalformedJsonOrId, NoSuchRecord, NotModified, Problem, RecordChanged, ReviewerToken};
+        use $crate::error::{AnyToken, ApiError, BadIdOrQuery, BadQuery, InvalidFields, JsonBody, MalformedJson, MalformedJsonOrId, NoSuchRecord, NotModified, Problem, RecordChanged, ReviewerToken};
         use $crate::extract::{Json, NoQuery, Query};
         use $crate::http::{conditional_json, etag, page_response, Page, Precondition};
         use $crate::organizations::input::{ListQuery, NewCapitalEntry, NewMemberEntry, NewOrganization, OrganizationPatch, StatusChange};
@@ -110,12 +110,12 @@ macro_rules! organization_routes {
             responses(
                 (status = 200, description = "The record", body = OrganizationView, headers(("ETag" = String))),
                 NotModified,
-                BadId,
+                BadIdOrQuery,
                 NoSuchRecord,
             )
         )]
         #[get($item)]
-        pub async fn read(db: web::Data<Db>, req: HttpRequest, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+        pub async fn read(db: web::Data<Db>, req: HttpRequest, id: web::Path<i64>, _: NoQuery) -> Result<HttpResponse, ApiError> {
             let view = load_view(&db, id.into_inner()).await?;
             Ok(conditional_json(&req, &etag(KIND.as_str(), view.id, view.version), &view))
         }
@@ -186,7 +186,7 @@ macro_rules! organization_routes {
             params(("id" = i64, Path, description = "Record id")),
             responses(
                 (status = 200, description = "Entries, oldest first", body = Vec<CapitalEntryView>),
-                BadId,
+                BadIdOrQuery,
                 NoSuchRecord,
             )
         )]
@@ -231,7 +231,7 @@ macro_rules! organization_routes {
             params(("id" = i64, Path, description = "Record id")),
             responses(
                 (status = 200, description = "Entries, oldest first", body = Vec<MemberEntryView>),
-                BadId,
+                BadIdOrQuery,
                 NoSuchRecord,
             )
         )]
@@ -276,7 +276,7 @@ macro_rules! organization_routes {
             params(("id" = i64, Path, description = "Record id")),
             responses(
                 (status = 200, description = "Entries, oldest first", body = Vec<LocationEntryView>),
-                BadId,
+                BadIdOrQuery,
                 NoSuchRecord,
             )
         )]
@@ -296,7 +296,7 @@ macro_rules! organization_routes {
             responses(
                 (status = 200, description = "Entries, oldest first", body = $crate::http::Page<$crate::audit::AuditEntryView>,
                  headers(("Link" = String, description = "`<url>; rel=\"next\"` when there is a next page"))),
-                (status = 400, description = "Bad id or query", body = Problem, content_type = "application/problem+json"),
+                BadIdOrQuery,
                 AnyToken,
                 (status = 403, description = "Role may not read the audit trail", body = Problem, content_type = "application/problem+json"),
                 NoSuchRecord,

@@ -11,8 +11,8 @@ use super::views::{tag, DistrictView, ProvinceView, SectorView};
 use super::{all_provinces, all_sectors, districts_of, find_district, find_province, find_sector_by_code};
 use crate::db::Db;
 use crate::domain::SectorGroup;
-use crate::error::{ApiError, BadId, NotModified, Problem};
-use crate::extract::Query;
+use crate::error::{ApiError, BadIdOrQuery, BadQuery, NotModified, Problem};
+use crate::extract::{NoQuery, Query};
 use crate::http::conditional_json;
 
 #[derive(Debug, Deserialize, Validate, IntoParams)]
@@ -105,7 +105,7 @@ pub async fn list_sectors(db: web::Data<Db>, query: Query<SectorsQuery>) -> Resu
     responses(
         (status = 200, description = "The unit", body = ProvinceView, headers(("ETag" = String))),
         NotModified,
-        BadId,
+        BadIdOrQuery,
         (status = 404, description = "No such unit", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -114,6 +114,7 @@ pub async fn read_province(
     db: web::Data<Db>,
     req: HttpRequest,
     id: web::Path<i64>,
+    _: NoQuery,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let view = ProvinceView::from(db.read(move |c| find_province(c, id)).await?);
@@ -127,7 +128,7 @@ pub async fn read_province(
     responses(
         (status = 200, description = "The unit", body = DistrictView, headers(("ETag" = String))),
         NotModified,
-        BadId,
+        BadIdOrQuery,
         (status = 404, description = "No such unit", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -136,6 +137,7 @@ pub async fn read_district(
     db: web::Data<Db>,
     req: HttpRequest,
     id: web::Path<i64>,
+    _: NoQuery,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let view = DistrictView::from(db.read(move |c| find_district(c, id)).await?);
@@ -149,6 +151,7 @@ pub async fn read_district(
     responses(
         (status = 200, description = "The sector", body = SectorView, headers(("ETag" = String))),
         NotModified,
+        BadQuery,
         (status = 404, description = "No such sector", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -157,6 +160,7 @@ pub async fn read_sector(
     db: web::Data<Db>,
     req: HttpRequest,
     code: web::Path<String>,
+    _: NoQuery,
 ) -> Result<HttpResponse, ApiError> {
     let code = code.into_inner();
     let view = SectorView::from(db.read(move |c| find_sector_by_code(c, &code)).await?);

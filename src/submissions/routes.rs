@@ -11,10 +11,10 @@ use super::{Submission, SubmissionView};
 use crate::auth::{Authorized, Districts, Reviewers, SubmissionReaders};
 use crate::db::Db;
 use crate::error::{
-    AnyToken, ApiError, BadId, BadQuery, JsonBody, MalformedJson, MalformedJsonOrId, NotModified, Problem,
-    ReviewerToken,
+    AnyToken, ApiError, BadId, BadIdOrQuery, BadQuery, JsonBody, MalformedJson, MalformedJsonOrId,
+    NotModified, Problem, ReviewerToken,
 };
-use crate::extract::{Json, Query};
+use crate::extract::{Json, NoQuery, Query};
 use crate::http::{conditional_json, page_response, Page, Precondition};
 
 fn submission_response(builder: &mut actix_web::HttpResponseBuilder, submission: Submission) -> HttpResponse {
@@ -93,7 +93,7 @@ pub async fn list_submissions(
     responses(
         (status = 200, description = "The submission", body = SubmissionView, headers(("ETag" = String))),
         NotModified,
-        BadId,
+        BadIdOrQuery,
         AnyToken,
         (status = 403, description = "Another district's submission", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such submission", body = Problem, content_type = "application/problem+json"),
@@ -105,6 +105,7 @@ pub async fn get_submission(
     req: HttpRequest,
     actor: Authorized<SubmissionReaders>,
     id: web::Path<i64>,
+    _: NoQuery,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let submission = db.read(move |c| store::find_visible(c, &actor.0, id)).await?;

@@ -13,8 +13,8 @@ use crate::audit::{self, Object};
 use crate::auth::{Authorized, Reviewers};
 use crate::db::{Conn, Db};
 use crate::domain::{self, OrgKind, Status};
-use crate::error::{ApiError, BadId, JsonBody, MalformedJsonOrId, Problem, ReviewerToken};
-use crate::extract::{Json, Query};
+use crate::error::{ApiError, BadIdOrQuery, JsonBody, MalformedJsonOrId, Problem, ReviewerToken};
+use crate::extract::{Json, NoQuery, Query};
 use crate::on_backend;
 use crate::organizations::model::Organization;
 use crate::organizations::queries::find_plain;
@@ -109,7 +109,7 @@ pub struct MembershipsQuery {
     params(("id" = i64, Path, description = "Union id"), MembershipsQuery),
     responses(
         (status = 200, description = "Memberships, earliest first", body = Vec<MembershipView>),
-        (status = 400, description = "Bad id or query", body = Problem, content_type = "application/problem+json"),
+        BadIdOrQuery,
         (status = 404, description = "No such union", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -136,7 +136,7 @@ pub async fn list_memberships(
     params(("id" = i64, Path, description = "Union id"), ("cooperative_id" = i64, Path, description = "Cooperative id")),
     responses(
         (status = 200, description = "Membership periods, earliest first", body = Vec<MembershipView>),
-        BadId,
+        BadIdOrQuery,
         (status = 404, description = "No such union, or never a member", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -144,6 +144,7 @@ pub async fn list_memberships(
 pub async fn get_membership(
     db: web::Data<Db>,
     path: web::Path<(i64, i64)>,
+    _: NoQuery,
 ) -> Result<HttpResponse, ApiError> {
     let (id, coop) = path.into_inner();
     let rows = db

@@ -98,7 +98,20 @@ db_test!(bad_query_and_path_parameters_are_400, |app| {
         assert_eq!(app.get(&path).await.status, 200);
         app.get(&format!("{path}?limit=1")).await.names_field(400, "limit");
     }
+    // A read by id refuses what it does not take, as the lists do: a client asking for
+    // `?fields=name` learns that no such thing is served rather than getting the record.
+    let record = format!("/api/v1/cooperatives/{}", created["id"]);
+    let province = format!("/api/v1/provinces/{BAC_GIANG}");
+    let district = format!("/api/v1/districts/{VIET_YEN}");
+    for read in [&record, &province, &district, "/api/v1/sectors/crop_farming"] {
+        assert_eq!(app.get(read).await.status, 200, "{read}");
+        app.get(&format!("{read}?fields=name")).await.names_field(400, "fields");
+    }
     let admin = bearer(&app.tokens.admin);
+    let current = app
+        .request(Method::GET, "/api/v1/tokens/current?verbose=1", &[("authorization", &admin)], None)
+        .await;
+    current.names_field(400, "verbose");
     let tokens =
         app.request(Method::GET, "/api/v1/tokens?role=admin", &[("authorization", &admin)], None).await;
     tokens.names_field(400, "role");
